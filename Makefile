@@ -1,0 +1,146 @@
+# ctsyncd - GNU make + pkg-config.  `make`, `make check`, `make install`,
+# `make SANITIZE=1 check` (ASan+UBSan), `make fuzz FUZZ_SECONDS=N`.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+CC	?= cc
+YACC	?= byacc
+PKG_CONFIG ?= pkg-config
+PKGS	:= libbsd-overlay libmnl libnetfilter_conntrack libseccomp libcap-ng
+
+FUZZ_SECONDS ?= 20
+FUZZ_CC	?= clang
+
+ifeq ($(SANITIZE),1)
+B	:= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined -DCTSYNCD_SANITIZE
+OPTFLAGS := -O1 -g
+else
+B	:= build
+SANFLAGS :=
+OPTFLAGS := -O2 -g -D_FORTIFY_SOURCE=2
+endif
+
+WARN	:= -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wmissing-declarations -Wshadow -Wpointer-arith -Wsign-compare \
+	   -Wno-unused-parameter
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 $(OPTFLAGS) $(WARN) $(SANFLAGS) -fstack-protector-strong \
+	     -fPIE -D_GNU_SOURCE -Iinclude -I$(B)/daemon $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+# modules, by owner
+IMSG_OBJS   := privsep/imsg.o
+CONF_OBJS   := daemon/parse.o daemon/config.o
+PRIV_OBJS   := privsep/proc.o privsep/privdrop.o privsep/sandbox.o \
+	       privsep/channel.o daemon/config_imsg.o
+DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o \
+	       daemon/log.o daemon/sync.o daemon/kernel.o \
+	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
+CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/json.o \
+	       $(CONF_OBJS) $(IMSG_OBJS)
+
+UNIT_TESTS  := test_imsg test_config test_ctlparse
+FUZZERS     := fuzz_imsg fuzz_config
+
+BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
+
+.PHONY: all check unit bats fuzz fuzz-short lint-man install clean deps \
+	demo bench
+all: $(BINS)
+
+$(B)/%.o: %.c $(wildcard include/*.h) $(B)/daemon/parse.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/daemon/parse.c $(B)/daemon/parse.h: daemon/parse.y
+	@mkdir -p $(B)/daemon
+	$(YACC) -d -o $(B)/daemon/parse.c daemon/parse.y
+
+$(B)/daemon/parse.o: $(B)/daemon/parse.c include/config.h
+	$(CC) $(ALL_CFLAGS) -Idaemon -Wno-missing-prototypes -c -o $@ $<
+
+# the test build: same daemon plus test-only hooks (seccomp violation trigger)
+$(B)/daemon/testhook.o: daemon/testhook.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/daemon/testhook-on.o: daemon/testhook.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DCTSYNCD_TEST_HOOKS -c -o $@ $<
+
+$(B)/ctsyncd: $(addprefix $(B)/,$(DAEMON_OBJS)) $(B)/daemon/testhook.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/ctsyncd-testhooks: $(addprefix $(B)/,$(DAEMON_OBJS)) $(B)/daemon/testhook-on.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/ctsyncctl: $(addprefix $(B)/,$(CTL_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# unit tests link only the modules they exercise
+$(B)/tests/test_imsg: $(B)/tests/unit/test_imsg.o $(addprefix $(B)/,$(IMSG_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_config: $(B)/tests/unit/test_config.o $(addprefix $(B)/,$(CONF_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_ctlparse: $(B)/tests/unit/test_ctlparse.o $(B)/ctl/parser.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
+
+# libFuzzer targets (clang), always with ASan+UBSan
+FZ	:= build-fuzz
+FZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
+	   -I$(FZ)/daemon $(PKG_CFLAGS)
+$(FZ)/daemon/parse.c: daemon/parse.y
+	@mkdir -p $(FZ)/daemon
+	$(YACC) -d -o $(FZ)/daemon/parse.c daemon/parse.y
+$(FZ)/fuzz_imsg: tests/fuzz/fuzz_imsg.c privsep/imsg.c
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FZFLAGS) -o $@ $^ $(PKG_LIBS)
+$(FZ)/fuzz_config: tests/fuzz/fuzz_config.c $(FZ)/daemon/parse.c daemon/config.c
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FZFLAGS) -Idaemon -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(addprefix $(FZ)/,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do \
+	    mkdir -p $(FZ)/corpus-$$f; \
+	    echo "== $$f for $(FUZZ_SECONDS)s"; \
+	    $(FZ)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -timeout=10 $(FZ)/corpus-$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 12; \
+	done
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter 1,$(SANITIZE)),5,15)
+
+lint-man:
+	mandoc -Tlint -W warning man/*.[0-9]
+
+bats: all
+	CTSYNCD_BUILD=$(abspath $(B)) bats --timing tests/bats
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory lint-man
+	@$(MAKE) --no-print-directory bats
+	@$(MAKE) --no-print-directory fuzz-short
+
+deps:
+	@sh tests/deps.sh
+
+install: $(B)/ctsyncd $(B)/ctsyncctl
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ctsyncd
+	install -m 0755 $(B)/ctsyncd $(B)/ctsyncctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/ctsyncd.8 man/ctsyncctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/ctsyncd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf ]; then \
+	    install -m 0644 etc/ctsyncd.conf $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf; \
+	else echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf"; fi
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,13 @@
+/* ctsyncctl output: conntrackd's text layouts, or JSON with -j. */
+#ifndef CTSYNCCTL_OUTPUT_H
+#define CTSYNCCTL_OUTPUT_H
+
+#include "ctsyncd.h"
+
+void	output_runtime(const struct ctl_runtime *, int);
+void	output_process_begin(int);
+void	output_process(const struct ctl_process *, int);
+void	output_process_end(int);
+void	output_status(const struct ctl_status *, int);
+
+#endif

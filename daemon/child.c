@@ -1,0 +1,207 @@
+/*
+ * Common life of the sync and kernel processes: receive the
+ * configuration from the monitor, drop privileges, enter the sandbox,
+ * then run a poll loop over the monitor and peer channels.
+ */
+#include <sys/types.h>
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+enum { CHAN_MONITOR = 0, CHAN_PEER, CHAN_MAX };
+
+static struct imsgbuf		 chan[CHAN_MAX];
+static int			 chan_role[CHAN_MAX];
+static int			 my_role;
+static volatile sig_atomic_t	 child_quit;
+
+static void
+child_sig(int sig)
+{
+	(void)sig;
+	child_quit = 1;
+}
+
+static void
+child_setup_channel(int c, int fd, int peer_role, uint32_t maxsize)
+{
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	if (imsgbuf_init(&chan[c], fd) == -1 ||
+	    imsgbuf_set_maxsize(&chan[c], maxsize) == -1)
+		fatal("imsgbuf_init");
+	chan_role[c] = peer_role;
+}
+
+/* Blocking: the configuration arrives before anything else. */
+static void
+child_recv_config(struct ctsyncd_conf *conf, struct priv_ids *ids)
+{
+	struct pollfd	pfd;
+	struct imsg	imsg;
+	int		n, done = 0;
+
+	pfd.fd = chan[CHAN_MONITOR].fd;
+	pfd.events = POLLIN;
+	while (!done) {
+		if (poll(&pfd, 1, 10000) <= 0)
+			fatalx("no configuration from the monitor");
+		if ((n = imsgbuf_read(&chan[CHAN_MONITOR])) == -1)
+			fatal("read from monitor");
+		if (n == 0)
+			fatalx("monitor went away during start-up");
+		while (!done &&
+		    (n = imsgbuf_get(&chan[CHAN_MONITOR], &imsg)) > 0) {
+			if (channel_check(my_role, PROC_MONITOR, &imsg) == -1)
+				fatalx("unexpected %s during start-up",
+				    imsg_type_name(imsg_get_type(&imsg)));
+			if ((done = conf_recv(conf, ids, &imsg)) == -1)
+				fatalx("malformed %s from monitor",
+				    imsg_type_name(imsg_get_type(&imsg)));
+			imsg_free(&imsg);
+		}
+		if (n == -1)
+			fatal("bad imsg from monitor");
+	}
+}
+
+void
+child_send_monitor(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	if (imsg_compose(&chan[CHAN_MONITOR], type, id, 0, -1, data, len)
+	    == -1)
+		fatal("%s: compose", __func__);
+}
+
+void
+child_send_peer(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	if (imsg_compose(&chan[CHAN_PEER], type, id, 0, -1, data, len) == -1)
+		fatal("%s: compose", __func__);
+}
+
+static void
+child_dispatch(int c)
+{
+	struct imsg	imsg;
+	int		n;
+
+	while ((n = imsgbuf_get(&chan[c], &imsg)) > 0) {
+		/* a misbehaving peer process is fatal, not negotiable */
+		if (channel_check(my_role, chan_role[c], &imsg) == -1)
+			fatalx("unexpected %s (len %zu) from %s",
+			    imsg_type_name(imsg_get_type(&imsg)),
+			    imsg_get_len(&imsg), proc_name(chan_role[c]));
+		if (imsg_get_type(&imsg) == IMSG_SHUTDOWN)
+			child_quit = 1;
+		else if (my_role == PROC_SYNC)
+			sync_dispatch(&imsg, chan_role[c]);
+		else
+			kernel_dispatch(&imsg, chan_role[c]);
+		imsg_free(&imsg);
+	}
+	if (n == -1)
+		fatal("bad imsg from %s", proc_name(chan_role[c]));
+}
+
+static __dead void
+child_loop(void)
+{
+	struct pollfd	pfd[CHAN_MAX];
+	int		c, n;
+
+	while (!child_quit) {
+		for (c = 0; c < CHAN_MAX; c++) {
+			pfd[c].fd = chan[c].fd;
+			pfd[c].events = POLLIN;
+			if (imsgbuf_queuelen(&chan[c]) > 0)
+				pfd[c].events |= POLLOUT;
+		}
+		if (poll(pfd, CHAN_MAX, 1000) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		for (c = 0; c < CHAN_MAX; c++) {
+			if (pfd[c].revents & POLLOUT &&
+			    imsgbuf_write(&chan[c]) == -1)
+				fatal("write to %s", proc_name(chan_role[c]));
+			if ((pfd[c].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+				continue;
+			if ((n = imsgbuf_read(&chan[c])) == -1)
+				fatal("read from %s", proc_name(chan_role[c]));
+			if (n == 0)
+				fatalx("lost connection to %s",
+				    proc_name(chan_role[c]));
+			child_dispatch(c);
+		}
+	}
+	log_debug("exiting");
+	(void)imsgbuf_flush(&chan[CHAN_MONITOR]);
+	exit(0);
+}
+
+__dead void
+child_main(int role, int debug, int verbose)
+{
+	struct ctsyncd_conf	*conf;
+	struct priv_ids		 ids;
+	struct sigaction	 sa;
+	int			 peer = role == PROC_SYNC ? PROC_KERNEL : PROC_SYNC;
+
+	my_role = role;
+	log_init(0, -1);
+	log_setverbose(verbose);
+	log_procinit(proc_name(role));
+	setproctitle("%s", proc_name(role));
+	(void)prctl(PR_SET_NAME, role == PROC_SYNC ? "ctsyncd-sync" :
+	    "ctsyncd-kernel", 0, 0, 0);
+	child_setup_channel(CHAN_MONITOR, PROC_FD_MONITOR, PROC_MONITOR,
+	    MAX_IMSGSIZE_MONITOR);
+	child_setup_channel(CHAN_PEER, PROC_FD_PEER, peer,
+	    MAX_IMSGSIZE_SYNC_KERNEL);
+	log_set_forward(&chan[CHAN_MONITOR]);
+	if (!debug) {
+		/* the monitor is our only voice */
+		int fd = open("/dev/null", O_RDWR);
+		if (fd != -1) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = child_sig;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((conf = conf_new()) == NULL)
+		fatal("conf_new");
+	memset(&ids, 0, sizeof(ids));
+	child_recv_config(conf, &ids);
+	if (role == PROC_SYNC)
+		sync_init(conf);
+	else
+		kernel_init(conf);
+
+	privdrop(role, &ids, conf->general.chroot);
+	sandbox_enter(role, PROC_FD_REPORT);
+	child_send_monitor(IMSG_CHILD_READY, 0, NULL, 0);
+	testhook_after_sandbox(role);
+	child_loop();
+}

@@ -1,0 +1,563 @@
+/*
+ * The control socket.  Every connection is classified by SO_PEERCRED
+ * and SO_PEERGROUPS: root and AdminGroup members may do everything,
+ * members of the socket group may only read.  Requests are framed
+ * imsgs; a client that says nothing or sends garbage is dropped.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define CTL_REPLY_TIMEOUT_MS	30000
+#define CTL_MAX_GROUPS		256
+
+enum ctl_level {
+	CTL_LEVEL_NONE = 0,
+	CTL_LEVEL_READ,
+	CTL_LEVEL_ADMIN,
+};
+
+enum conn_state {
+	CONN_WAIT_REQUEST,	/* connected, nothing received yet */
+	CONN_WAIT_CHILD,	/* request relayed to a child */
+	CONN_CLOSING,		/* reply queued, close once flushed */
+};
+
+struct ctl_conn {
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	struct imsgbuf		 ibuf;
+	uint32_t		 id;
+	uid_t			 uid;
+	pid_t			 pid;
+	int			 level;
+	int			 state;
+	int64_t			 deadline;
+	struct ctl_request	 req;
+};
+
+static TAILQ_HEAD(, ctl_conn)	ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
+static int			ctl_listen_fd = -1;
+static int			ctl_nconns;
+static uint32_t			ctl_next_id = 1;
+static gid_t			ctl_sock_gid, ctl_admin_gid;
+static int			ctl_has_admin;
+static uint64_t			ctl_denied, ctl_timeouts, ctl_bad;
+
+static const char *const op_names[CTL_OP_MAX_] = {
+	[CTL_OP_NONE] = "none", [CTL_OP_COMMIT] = "commit",
+	[CTL_OP_FLUSH_CACHE] = "flush cache",
+	[CTL_OP_FLUSH_KERNEL] = "flush kernel table",
+	[CTL_OP_DUMP_INTERNAL] = "dump internal cache",
+	[CTL_OP_DUMP_EXTERNAL] = "dump external cache",
+	[CTL_OP_KILL] = "kill", [CTL_OP_STATS] = "statistics",
+	[CTL_OP_RESYNC_KERNEL] = "resync with kernel",
+	[CTL_OP_BULK_SEND] = "bulk send",
+	[CTL_OP_REQUEST_RESYNC] = "request resync from peers",
+	[CTL_OP_RESET_TIMERS] = "shorten kernel timers",
+	[CTL_OP_STATUS] = "status",
+};
+
+static const char *const stats_names[CTL_STATS_MAX_] = {
+	[CTL_STATS_SUMMARY] = "summary", [CTL_STATS_NETWORK] = "network",
+	[CTL_STATS_CACHE] = "cache", [CTL_STATS_RUNTIME] = "runtime",
+	[CTL_STATS_LINK] = "link", [CTL_STATS_RSQUEUE] = "rsqueue",
+	[CTL_STATS_QUEUE] = "queue", [CTL_STATS_PROCESS] = "process",
+	[CTL_STATS_EXPECT] = "expect",
+};
+
+static void	control_close(struct ctl_conn *);
+
+uint64_t
+control_denied(void)
+{
+	return ctl_denied;
+}
+
+uint64_t
+control_timedout(void)
+{
+	return ctl_timeouts;
+}
+
+void
+control_set_groups(gid_t sockgid, int has_sock, gid_t admingid, int has_admin)
+{
+	(void)has_sock;
+	ctl_sock_gid = sockgid;
+	ctl_admin_gid = admingid;
+	ctl_has_admin = has_admin;
+}
+
+/*
+ * As root: create the socket, mode 0660, group sockgid.  A socket file
+ * nobody listens on (a killed daemon's) is replaced.
+ */
+int
+control_init(const char *path, gid_t sockgid)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		log_warnx("control socket path too long: %s", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_warn("control socket");
+		return -1;
+	}
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
+	    sizeof(sun)) == 0) {
+		log_warnx("control socket %s is in use by another daemon",
+		    path);
+		close(probe);
+		close(fd);
+		return -1;
+	}
+	if (probe != -1)
+		close(probe);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", path);
+		close(fd);
+		return -1;
+	}
+	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("bind %s", path);
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chown(path, 0, sockgid) == -1 || chmod(path, 0660) == -1) {
+		log_warn("chown/chmod %s", path);
+		unlink(path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+control_listen(int fd)
+{
+	if (listen(fd, 128) == -1)
+		fatal("listen on control socket");
+	ctl_listen_fd = fd;
+}
+
+void
+control_shutdown(void)
+{
+	struct ctl_conn	*c;
+
+	while ((c = TAILQ_FIRST(&ctl_conns)) != NULL) {
+		(void)imsgbuf_write(&c->ibuf);
+		control_close(c);
+	}
+	if (ctl_listen_fd != -1)
+		close(ctl_listen_fd);
+	ctl_listen_fd = -1;
+}
+
+static struct ctl_conn *
+control_by_id(uint32_t id)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+control_close(struct ctl_conn *c)
+{
+	TAILQ_REMOVE(&ctl_conns, c, entry);
+	close(c->ibuf.fd);
+	imsgbuf_clear(&c->ibuf);
+	free(c);
+	ctl_nconns--;
+}
+
+static void
+control_result(struct ctl_conn *c, int status, const char *msg)
+{
+	struct ctl_result	res;
+
+	memset(&res, 0, sizeof(res));
+	res.status = status;
+	res.version = CTL_PROTO_VERSION;
+	strlcpy(res.msg, msg, sizeof(res.msg));
+	if (imsg_compose(&c->ibuf, IMSG_CTL_RESULT, 0, 0, -1, &res,
+	    sizeof(res)) == -1)
+		log_warn("%s: compose", __func__);
+	c->state = CONN_CLOSING;
+}
+
+static int
+in_groups(gid_t want, gid_t gid, const gid_t *groups, int ngroups)
+{
+	int	i;
+
+	if (gid == want)
+		return 1;
+	for (i = 0; i < ngroups; i++)
+		if (groups[i] == want)
+			return 1;
+	return 0;
+}
+
+static int
+control_classify(int fd, uid_t *uidp, pid_t *pidp)
+{
+	struct ucred	cred;
+	gid_t		groups[CTL_MAX_GROUPS];
+	socklen_t	len = sizeof(cred);
+	int		ngroups;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return CTL_LEVEL_NONE;
+	*uidp = cred.uid;
+	*pidp = cred.pid;
+	len = sizeof(groups);
+	ngroups = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		ngroups = len / sizeof(gid_t);
+	if (cred.uid == 0)
+		return CTL_LEVEL_ADMIN;
+	if (ctl_has_admin &&
+	    in_groups(ctl_admin_gid, cred.gid, groups, ngroups))
+		return CTL_LEVEL_ADMIN;
+	if (in_groups(ctl_sock_gid, cred.gid, groups, ngroups))
+		return CTL_LEVEL_READ;
+	return CTL_LEVEL_NONE;
+}
+
+static void
+control_accept(int64_t now)
+{
+	struct ctl_conn	*c;
+	int		 fd;
+
+	if ((fd = accept4(ctl_listen_fd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control accept");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    imsgbuf_init(&c->ibuf, fd) == -1 ||
+	    imsgbuf_set_maxsize(&c->ibuf, MAX_IMSGSIZE_CTL) == -1) {
+		log_warn("control accept");
+		free(c);
+		close(fd);
+		return;
+	}
+	c->id = ctl_next_id++;
+	if (c->id == 0)
+		c->id = ctl_next_id++;
+	c->deadline = now + CTL_REQUEST_TIMEOUT_MS;
+	c->level = control_classify(fd, &c->uid, &c->pid);
+	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
+	ctl_nconns++;
+	if (ctl_nconns > CTL_MAX_CLIENTS) {
+		control_result(c, CTL_RES_BUSY, "too many control clients");
+		return;
+	}
+	if (c->level == CTL_LEVEL_NONE) {
+		ctl_denied++;
+		log_warnx("control: refused uid %u pid %d: not root and not "
+		    "in the control socket's groups", c->uid, (int)c->pid);
+		control_result(c, CTL_RES_DENIED, "permission denied: uid is "
+		    "neither root nor a member of the control socket's group");
+	}
+}
+
+static int
+op_is_readonly(uint32_t op)
+{
+	return op == CTL_OP_STATS || op == CTL_OP_STATUS ||
+	    op == CTL_OP_DUMP_INTERNAL || op == CTL_OP_DUMP_EXTERNAL;
+}
+
+/* Structural checks: version, op, argument range, flags. */
+static int
+control_validate(struct ctl_conn *c, const struct ctl_request *req)
+{
+	if (req->version != CTL_PROTO_VERSION) {
+		control_result(c, CTL_RES_VERSION, "control protocol version "
+		    "mismatch: ctsyncctl and ctsyncd differ");
+		return -1;
+	}
+	if (req->op == CTL_OP_NONE || req->op >= CTL_OP_MAX_ ||
+	    (req->flags & ~(CTL_FLAG_XML | CTL_FLAG_JSON)) != 0 ||
+	    (req->op == CTL_OP_STATS && req->arg >= CTL_STATS_MAX_) ||
+	    (req->op != CTL_OP_STATS && req->arg >= CTL_TABLE_MAX_)) {
+		ctl_bad++;
+		control_result(c, CTL_RES_BADREQ, "malformed request");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+control_reply_processes(struct ctl_conn *c)
+{
+	struct ctl_process	p[PROC_MAX];
+	int			i, n;
+
+	memset(p, 0, sizeof(p));
+	monitor_fill_processes(p, &n);
+	for (i = 0; i < n; i++)
+		imsg_compose(&c->ibuf, IMSG_CTL_PROCESS, 0, 0, -1, &p[i],
+		    sizeof(p[i]));
+	control_result(c, CTL_RES_OK, "");
+}
+
+static void
+control_not_implemented(struct ctl_conn *c, const char *what)
+{
+	char	msg[CTL_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: not implemented in ctsyncd %s",
+	    what, CTSYNCD_VERSION);
+	control_result(c, CTL_RES_NOTIMPL, msg);
+}
+
+static void
+control_dispatch_request(struct ctl_conn *c)
+{
+	struct ctl_request	*req = &c->req;
+
+	if (req->op == CTL_OP_KILL) {
+		log_info("control: kill requested by uid %u pid %d", c->uid,
+		    (int)c->pid);
+		control_result(c, CTL_RES_OK, "ctsyncd is shutting down");
+		monitor_shutdown_request();
+		return;
+	}
+	if (req->op == CTL_OP_STATUS) {
+		c->state = CONN_WAIT_CHILD;
+		monitor_relay_to_child(PROC_SYNC, IMSG_SYNC_STATUS_REQ, c->id);
+		return;
+	}
+	if (req->op == CTL_OP_STATS && req->arg == CTL_STATS_RUNTIME) {
+		c->state = CONN_WAIT_CHILD;
+		monitor_relay_to_child(PROC_KERNEL, IMSG_KERNEL_STATS_REQ,
+		    c->id);
+		return;
+	}
+	if (req->op == CTL_OP_STATS && req->arg == CTL_STATS_PROCESS) {
+		control_reply_processes(c);
+		return;
+	}
+	if (req->op == CTL_OP_STATS) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "statistics section %s",
+		    stats_names[req->arg]);
+		control_not_implemented(c, what);
+		return;
+	}
+	control_not_implemented(c, op_names[req->op]);
+}
+
+static void
+control_request(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct ctl_request	req;
+
+	if (c->state != CONN_WAIT_REQUEST ||
+	    imsg_get_type(imsg) != IMSG_CTL_REQUEST ||
+	    imsg_get_data(imsg, &req, sizeof(req)) == -1) {
+		ctl_bad++;
+		log_warnx("control: malformed request from uid %u pid %d",
+		    c->uid, (int)c->pid);
+		control_result(c, CTL_RES_BADREQ, "malformed request");
+		return;
+	}
+	if (control_validate(c, &req) == -1)
+		return;
+	if (!op_is_readonly(req.op) && c->level != CTL_LEVEL_ADMIN) {
+		ctl_denied++;
+		log_warnx("control: denied %s to uid %u pid %d (read-only "
+		    "access)", op_names[req.op], c->uid, (int)c->pid);
+		control_result(c, CTL_RES_DENIED, "permission denied: this "
+		    "operation needs root or membership of the AdminGroup");
+		return;
+	}
+	if (!op_is_readonly(req.op))
+		log_info("control: %s requested by uid %u pid %d",
+		    op_names[req.op], c->uid, (int)c->pid);
+	c->req = req;
+	c->deadline = monotime_ms() + CTL_REPLY_TIMEOUT_MS;
+	control_dispatch_request(c);
+}
+
+/* Replies from children, routed by the id we gave the connection. */
+void
+control_child_reply(int role, const struct imsg *imsg)
+{
+	struct ctl_conn		*c;
+	struct kernel_stats	 ks;
+	struct sync_status	 ss;
+	struct ctl_runtime	 rt;
+	struct ctl_status	 st;
+
+	if ((c = control_by_id(imsg_get_id(imsg))) == NULL ||
+	    c->state != CONN_WAIT_CHILD)
+		return;		/* the client went away meanwhile */
+	memset(&rt, 0, sizeof(rt));
+	memset(&st, 0, sizeof(st));
+	switch (imsg_get_type(imsg)) {
+	case IMSG_KERNEL_STATS:
+		if (imsg_get_data(imsg, &ks, sizeof(ks)) == -1)
+			break;
+		monitor_fill_runtime(&rt);
+		rt.kernel = ks;
+		imsg_compose(&c->ibuf, IMSG_CTL_RUNTIME, 0, 0, -1, &rt,
+		    sizeof(rt));
+		control_result(c, CTL_RES_OK, "");
+		return;
+	case IMSG_SYNC_STATUS:
+		if (imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
+			break;
+		monitor_fill_status(&st);
+		st.replicating = ss.replicating;
+		st.in_sync = 0;	/* no replication, so never in sync */
+		imsg_compose(&c->ibuf, IMSG_CTL_STATUS, 0, 0, -1, &st,
+		    sizeof(st));
+		control_result(c, CTL_RES_OK, "");
+		return;
+	}
+	control_result(c, CTL_RES_ERROR, "bad reply from a child process");
+}
+
+int
+control_pollfds(struct pollfd *pfd, int max)
+{
+	struct ctl_conn	*c;
+	int		 n = 0;
+
+	if (ctl_listen_fd == -1 || max < 1)
+		return 0;
+	pfd[n].fd = ctl_listen_fd;
+	pfd[n++].events = POLLIN;
+	TAILQ_FOREACH(c, &ctl_conns, entry) {
+		if (n >= max)
+			break;
+		pfd[n].fd = c->ibuf.fd;
+		pfd[n].events = POLLIN;
+		if (imsgbuf_queuelen(&c->ibuf) > 0)
+			pfd[n].events |= POLLOUT;
+		n++;
+	}
+	return n;
+}
+
+static void
+control_conn_io(struct ctl_conn *c, short revents)
+{
+	struct imsg	imsg;
+	int		n;
+
+	if (revents & POLLOUT) {
+		if (imsgbuf_write(&c->ibuf) == -1) {
+			control_close(c);
+			return;
+		}
+		if (c->state == CONN_CLOSING &&
+		    imsgbuf_queuelen(&c->ibuf) == 0) {
+			control_close(c);
+			return;
+		}
+	}
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+		return;
+	if ((n = imsgbuf_read(&c->ibuf)) <= 0) {
+		if (n == -1)
+			ctl_bad++;
+		control_close(c);
+		return;
+	}
+	if (c->state == CONN_CLOSING)
+		return;		/* ignore anything after the request */
+	if ((n = imsgbuf_get(&c->ibuf, &imsg)) == -1) {
+		ctl_bad++;
+		/* no pid: identical lines are summarised by the logger */
+		log_warnx("control: garbage from uid %u, dropping", c->uid);
+		control_close(c);
+		return;
+	}
+	if (n == 0)
+		return;
+	control_request(c, &imsg);
+	imsg_free(&imsg);
+}
+
+void
+control_handle(struct pollfd *pfd, int n, int64_t now)
+{
+	struct ctl_conn	*c, *next;
+	int		 i;
+
+	if (n < 1)
+		return;
+	/* connections first: accepting may add to the list */
+	for (i = 1; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		for (c = TAILQ_FIRST(&ctl_conns); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, entry);
+			if (c->ibuf.fd == pfd[i].fd) {
+				control_conn_io(c, pfd[i].revents);
+				break;
+			}
+		}
+	}
+	if (pfd[0].revents & POLLIN)
+		control_accept(now);
+}
+
+void
+control_timeouts(int64_t now)
+{
+	struct ctl_conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&ctl_conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (now < c->deadline)
+			continue;
+		if (c->state == CONN_WAIT_REQUEST) {
+			ctl_timeouts++;
+			log_debug("control: dropping idle client uid %u "
+			    "pid %d", c->uid, (int)c->pid);
+			control_close(c);
+		} else if (c->state == CONN_WAIT_CHILD) {
+			control_result(c, CTL_RES_ERROR, "timed out waiting "
+			    "for the daemon");
+			c->deadline = now + CTL_REQUEST_TIMEOUT_MS;
+		} else
+			control_close(c);	/* reader never drained */
+	}
+}

@@ -1,0 +1,110 @@
+/*
+ * ctsyncd: connection tracking state synchronisation daemon.
+ * Entry point: option parsing, config check (-n), role dispatch.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+extern char *__progname;
+extern char **environ;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-dnvV] [-C file | -f file]\n",
+	    __progname);
+	exit(1);
+}
+
+int64_t
+monotime_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+self_path(void)
+{
+	static char	path[PATH_MAX];
+	ssize_t		n;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(path) - 1)
+		err(1, "cannot find own binary via /proc/self/exe");
+	path[n] = '\0';
+	return path;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctsyncd_conf	*conf;
+	struct monitor_opts	 opts;
+	const char		*file = CTSYNCD_CONF_FILE;
+	int			 ch, noaction = 0, role = -1;
+
+	/* process titles overwrite argv: do it before anything reads it */
+	setproctitle_init(argc, argv, environ);
+	memset(&opts, 0, sizeof(opts));
+	while ((ch = getopt(argc, argv, "C:df:nP:vV")) != -1) {
+		switch (ch) {
+		case 'C':
+		case 'f':
+			file = optarg;
+			break;
+		case 'd':
+			opts.debug = 1;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'P':
+			if ((role = proc_role_from_name(optarg)) <= PROC_MONITOR)
+				errx(1, "unknown process role %s", optarg);
+			break;
+		case 'v':
+			opts.verbose++;
+			break;
+		case 'V':
+			printf("ctsyncd %s\n", CTSYNCD_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if (role != -1)
+		child_main(role, opts.debug, opts.verbose);
+
+	if ((conf = conf_new()) == NULL)
+		err(1, "conf_new");
+	if (parse_config(file, conf) == -1)
+		return 1;
+	if (noaction) {
+		if (opts.verbose)
+			conf_print(stdout, conf);
+		fprintf(stderr, "configuration OK\n");
+		conf_free(conf);
+		return 0;
+	}
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	opts.self = self_path();
+	monitor_main(conf, &opts);
+}

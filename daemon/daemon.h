@@ -1,0 +1,71 @@
+/* Prototypes shared by the daemon's own modules (not by ctsyncctl). */
+#ifndef CTSYNCD_DAEMON_H
+#define CTSYNCD_DAEMON_H
+
+#include <sys/types.h>
+
+#include <poll.h>
+
+#include <stdint.h>
+
+#include "config.h"
+#include "ctsyncd.h"
+#include "imsg.h"
+#include "privsep.h"
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+
+struct monitor_opts {
+	int		 debug;		/* -d: foreground, stderr */
+	int		 verbose;
+	const char	*self;		/* absolute path of our binary */
+};
+
+/* config_imsg.c */
+int	conf_send(struct imsgbuf *, const struct ctsyncd_conf *,
+	    const struct priv_ids *);
+int	conf_recv(struct ctsyncd_conf *, struct priv_ids *,
+	    const struct imsg *);
+
+/* monitor.c */
+__dead void	monitor_main(struct ctsyncd_conf *, const struct monitor_opts *);
+void		monitor_relay_to_child(int, uint32_t, uint32_t);
+void		monitor_shutdown_request(void);
+void		monitor_fill_runtime(struct ctl_runtime *);
+void		monitor_fill_status(struct ctl_status *);
+void		monitor_fill_processes(struct ctl_process *, int *);
+
+/* control.c */
+int	control_init(const char *, gid_t);
+void	control_listen(int);
+int	control_pollfds(struct pollfd *, int);
+void	control_handle(struct pollfd *, int, int64_t);
+void	control_timeouts(int64_t);
+void	control_child_reply(int, const struct imsg *);
+void	control_set_groups(gid_t, int, gid_t, int);
+void	control_shutdown(void);
+uint64_t control_denied(void);
+uint64_t control_timedout(void);
+
+/* child.c */
+typedef void (*child_dispatch_fn)(struct imsgbuf *, struct imsg *, int);
+__dead void	child_main(int, int, int);
+void		child_send_monitor(uint32_t, uint32_t, const void *, size_t);
+void		child_send_peer(uint32_t, uint32_t, const void *, size_t);
+
+/* sync.c / kernel.c: per-role dispatch (from = sending role) */
+void	sync_init(const struct ctsyncd_conf *);
+void	sync_dispatch(struct imsg *, int);
+void	kernel_init(const struct ctsyncd_conf *);
+void	kernel_dispatch(struct imsg *, int);
+
+/* testhook.c: no-op unless built with CTSYNCD_TEST_HOOKS */
+void	testhook_after_sandbox(int);
+int	testhook_enabled(void);
+
+/* monotime */
+int64_t	monotime_ms(void);
+
+#endif

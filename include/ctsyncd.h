@@ -1,0 +1,201 @@
+/*
+ * ctsyncd: shared constants, message types and control protocol.
+ * Included by the daemon and by ctsyncctl.
+ */
+#ifndef CTSYNCD_H
+#define CTSYNCD_H
+
+#include <stdint.h>
+
+#define CTSYNCD_VERSION		"0.1.0"
+
+/* imsg size limits per channel (header included) */
+#define MAX_IMSGSIZE_CTL	16384U
+#define MAX_IMSGSIZE_MONITOR	(16384U + 4096U)  /* fits struct conf_sync */
+#define MAX_IMSGSIZE_SYNC_KERNEL 65536U
+
+/* control client timeouts (milliseconds) */
+#define CTL_REQUEST_TIMEOUT_MS	2000	/* idle client is dropped after this */
+#define CTL_MAX_CLIENTS		64
+
+/*
+ * Message types.  IMSG_NONE first so that a zeroed header is invalid.
+ * The IMSG_CTL_* block is append-only: ctsyncctl may be older or newer
+ * than the daemon.
+ */
+enum imsg_type {
+	IMSG_NONE = 0,
+	/* ctl <-> monitor */
+	IMSG_CTL_REQUEST = 1,	/* struct ctl_request */
+	IMSG_CTL_RESULT,	/* struct ctl_result: ends a reply */
+	IMSG_CTL_RUNTIME,	/* struct ctl_runtime */
+	IMSG_CTL_PROCESS,	/* struct ctl_process, one per process */
+	IMSG_CTL_STATUS,	/* struct ctl_status */
+	IMSG_CTL_LAST_,		/* end of the append-only ctl block */
+
+	/* monitor -> children: configuration */
+	IMSG_RECONF_GENERAL = 100,	/* struct conf_general */
+	IMSG_RECONF_SYNC,		/* struct conf_sync */
+	IMSG_RECONF_STATS,		/* struct conf_stats */
+	IMSG_RECONF_FILTER,		/* struct conf_filter */
+	IMSG_RECONF_FILTER_ADDR,	/* struct conf_filter_addr */
+	IMSG_RECONF_HELPER,		/* struct conf_helpers */
+	IMSG_RECONF_PRIV,		/* struct priv_ids */
+	IMSG_RECONF_DONE,		/* empty */
+
+	/* children -> monitor */
+	IMSG_LOG = 200,			/* struct log_hdr + NUL-terminated text */
+	IMSG_CHILD_READY,		/* empty: privileges dropped */
+
+	/* monitor <-> children: control relays (peerid = ctl client id) */
+	IMSG_KERNEL_STATS_REQ = 300,	/* empty */
+	IMSG_KERNEL_STATS,		/* struct kernel_stats */
+	IMSG_SYNC_STATUS_REQ,		/* empty */
+	IMSG_SYNC_STATUS,		/* struct sync_status */
+	IMSG_SHUTDOWN,			/* empty: exit cleanly */
+
+	/* any direction: flow control */
+	IMSG_XOFF = 400,
+	IMSG_XON,
+};
+
+/* ---- control protocol ---- */
+
+#define CTL_PROTO_VERSION	1
+
+enum ctl_op {
+	CTL_OP_NONE = 0,
+	CTL_OP_COMMIT,		/* -c */
+	CTL_OP_FLUSH_CACHE,	/* -f */
+	CTL_OP_FLUSH_KERNEL,	/* -F */
+	CTL_OP_DUMP_INTERNAL,	/* -i */
+	CTL_OP_DUMP_EXTERNAL,	/* -e */
+	CTL_OP_KILL,		/* -k */
+	CTL_OP_STATS,		/* -s */
+	CTL_OP_RESYNC_KERNEL,	/* -R */
+	CTL_OP_BULK_SEND,	/* -B */
+	CTL_OP_REQUEST_RESYNC,	/* -n */
+	CTL_OP_RESET_TIMERS,	/* -t */
+	CTL_OP_STATUS,		/* show status */
+	CTL_OP_MAX_
+};
+
+/* table selector for commit/flush/dump/resync */
+enum ctl_table {
+	CTL_TABLE_ALL = 0,
+	CTL_TABLE_CT,
+	CTL_TABLE_EXPECT,
+	CTL_TABLE_INTERNAL,	/* -f internal */
+	CTL_TABLE_EXTERNAL,	/* -f external */
+	CTL_TABLE_MAX_
+};
+
+/* statistics sections for CTL_OP_STATS */
+enum ctl_stats {
+	CTL_STATS_SUMMARY = 0,	/* -s, -s ct */
+	CTL_STATS_NETWORK,
+	CTL_STATS_CACHE,
+	CTL_STATS_RUNTIME,
+	CTL_STATS_LINK,
+	CTL_STATS_RSQUEUE,
+	CTL_STATS_QUEUE,
+	CTL_STATS_PROCESS,
+	CTL_STATS_EXPECT,
+	CTL_STATS_MAX_
+};
+
+#define CTL_FLAG_XML		0x01
+#define CTL_FLAG_JSON		0x02
+
+struct ctl_request {
+	uint32_t	version;	/* CTL_PROTO_VERSION */
+	uint32_t	op;		/* enum ctl_op */
+	uint32_t	arg;		/* enum ctl_table or enum ctl_stats */
+	uint32_t	flags;		/* CTL_FLAG_* */
+};
+
+enum ctl_res {
+	CTL_RES_OK = 0,
+	CTL_RES_ERROR,		/* operation failed */
+	CTL_RES_DENIED,		/* caller lacks the right */
+	CTL_RES_NOTIMPL,	/* not implemented (yet) */
+	CTL_RES_VERSION,	/* protocol version mismatch */
+	CTL_RES_BADREQ,		/* malformed request */
+	CTL_RES_BUSY,		/* too many clients / operation in progress */
+};
+
+#define CTL_MSG_MAX		256
+
+struct ctl_result {
+	int32_t		status;		/* enum ctl_res */
+	uint32_t	version;	/* daemon's CTL_PROTO_VERSION */
+	char		msg[CTL_MSG_MAX];	/* NUL-terminated */
+};
+
+/* exit codes of ctsyncctl (documented in ctsyncctl(8)) */
+#define CTLX_OK			0
+#define CTLX_ERROR		1
+#define CTLX_USAGE		2
+#define CTLX_NOT_RUNNING	3
+#define CTLX_DENIED		4
+#define CTLX_NOTIMPL		5
+
+struct kernel_stats {
+	uint64_t	events_received;
+	uint64_t	events_filtered;
+	uint64_t	events_unknown;
+	uint64_t	catch_event_failed;
+	uint64_t	dump_unknown;
+	uint64_t	netlink_overrun;
+	uint64_t	flush_kernel;
+	uint64_t	resync_kernel;
+	uint64_t	netlink_bufsize;
+};
+
+struct ctl_runtime {
+	int64_t		uptime;		/* seconds */
+	uint64_t	child_failed;
+	uint64_t	child_segfault;
+	uint64_t	child_termsig;
+	uint64_t	poll_failed;
+	uint64_t	wait_failed;
+	uint64_t	local_read_failed;
+	uint64_t	local_unknown_request;
+	uint64_t	ctl_denied;
+	uint64_t	ctl_timeouts;
+	struct kernel_stats kernel;
+};
+
+struct ctl_process {
+	int32_t		pid;
+	char		role[16];	/* monitor, sync, kernel */
+};
+
+struct sync_status {
+	int32_t		pid;
+	uint32_t	mode;		/* enum conf_mode */
+	uint32_t	nlinks;		/* configured sync links */
+	uint32_t	replicating;	/* 0: replication not running */
+};
+
+struct ctl_status {
+	char		version[16];
+	int64_t		uptime;
+	int32_t		monitor_pid;
+	int32_t		sync_pid;
+	int32_t		kernel_pid;
+	uint32_t	mode;		/* enum conf_mode */
+	uint32_t	nlinks;
+	uint32_t	replicating;
+	uint32_t	in_sync;	/* node considers itself in sync */
+	uint64_t	ctl_denied;
+	char		config_file[256];
+};
+
+/* child -> monitor log line */
+struct log_hdr {
+	int32_t		priority;	/* LOG_* */
+};
+#define LOG_LINE_MAX		1024
+
+#endif

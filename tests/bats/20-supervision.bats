@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# Supervision: child death, seccomp violations, signals, lock handling.
+
+load helpers
+
+setup_file() { cts_setup_users; }
+teardown_file() { cts_teardown_users; }
+setup() { cts_setup; }
+teardown() { cts_teardown; }
+
+kill_child_test() {
+	local role="$1" victim
+	cts_start
+	victim=$(cts_pid "$role")
+	kill -9 "$victim"
+	rc=0; wait "$DPID" || rc=$?
+	[ "$rc" -ne 0 ]
+	DPID=
+	[ ! -e "$RUN/ctsyncd.ctl" ]
+	[ ! -e "$RUN/ctsyncd.lock" ]
+	grep -q "$role process (pid $victim) killed by signal 9" "$DLOG"
+	grep -q "lost $role process, shutting down" "$DLOG"
+	# nothing of this daemon is left
+	[ -z "$(cts_pid sync)" ]
+	[ -z "$(cts_pid kernel)" ]
+}
+
+@test "kill -9 of sync: daemon exits non-zero, logs it, removes socket and lock" {
+	kill_child_test sync
+}
+
+@test "kill -9 of kernel: daemon exits non-zero, logs it, removes socket and lock" {
+	kill_child_test kernel
+}
+
+@test "a child killed by seccomp is logged with the syscall" {
+	[ "${CTSYNCD_SANITIZE:-0}" = 1 ] &&
+	    skip "sanitizer builds log seccomp violations instead of killing"
+	for role in sync kernel; do
+		CTSYNCD_TEST_SECCOMP=$role ip netns exec "$NS" "$CTSYNCD_TEST" \
+		    -d -C "$CONF" 2> "$DLOG" &
+		DPID=$!
+		rc=0; wait "$DPID" || rc=$?
+		[ "$rc" -ne 0 ]
+		grep -q "$role process (pid [0-9]*) killed by signal 31 (SIGSYS): seccomp violation, syscall socketpair" "$DLOG"
+		[ ! -e "$RUN/ctsyncd.ctl" ]
+		[ ! -e "$RUN/ctsyncd.lock" ]
+	done
+	DPID=
+}
+
+@test "the production binary has no seccomp test trigger" {
+	CTSYNCD_TEST_SECCOMP=sync cts_start
+	sleep 0.5
+	kill -0 "$(cts_pid sync)"
+	run "$CTL" -C "$CONF" -s process
+	[ "$status" -eq 0 ]
+}
+
+@test "SIGTERM: clean shutdown, exit 0, socket and lock removed" {
+	cts_start
+	kill -TERM "$DPID"
+	rc=0; wait "$DPID" || rc=$?
+	[ "$rc" -eq 0 ]
+	DPID=
+	[ ! -e "$RUN/ctsyncd.ctl" ]
+	[ ! -e "$RUN/ctsyncd.lock" ]
+	grep -q "received SIGTERM, shutting down" "$DLOG"
+}
+
+@test "SIGINT: clean shutdown too" {
+	cts_start
+	kill -INT "$DPID"
+	rc=0; wait "$DPID" || rc=$?
+	[ "$rc" -eq 0 ]
+	DPID=
+	[ ! -e "$RUN/ctsyncd.ctl" ]
+}
+
+@test "second instance on the same lock is refused, first keeps running" {
+	cts_start
+	run ip netns exec "$NS" "$CTSYNCD" -d -C "$CONF"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"another ctsyncd is running (pid $DPID"* ]]
+	kill -0 "$DPID"
+	run "$CTL" -C "$CONF" -s process
+	[ "$status" -eq 0 ]
+}
+
+@test "stale lock and socket of a killed daemon do not block a restart" {
+	cts_start
+	old=$DPID
+	kill -9 "$old"
+	wait "$old" || true
+	# children notice the monitor is gone and exit on their own
+	for _ in $(seq 1 50); do
+		[ -z "$(cts_pid sync)$(cts_pid kernel)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(cts_pid sync)$(cts_pid kernel)" ]
+	[ -e "$RUN/ctsyncd.lock" ]
+	[ -S "$RUN/ctsyncd.ctl" ]
+	cts_start
+	[ "$DPID" != "$old" ]
+	run "$CTL" -C "$CONF" show status
+	[ "$status" -eq 0 ]
+}
