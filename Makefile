@@ -132,6 +132,10 @@ check: deps
 deps:
 	@sh tests/deps.sh
 
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/demo.sh $(B)
+
 install: $(B)/ctsyncd $(B)/ctsyncctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ctsyncd

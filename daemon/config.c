@@ -212,7 +212,8 @@ conf_add_filter_addr(struct ctsyncd_conf *conf,
 	uint32_t		 n = conf->filter.naddrs;
 	size_t			 cap;
 
-	if (n >= CONF_MAX_FILTER_ADDRS)
+	/* a caller that set naddrs by hand must also supply the array */
+	if (n >= CONF_MAX_FILTER_ADDRS || (n > 0 && conf->filter_addrs == NULL))
 		return -1;
 	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
 		cap = n == 0 ? 16 : (size_t)n * 2;

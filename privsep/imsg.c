@@ -366,12 +366,9 @@ imsg_compose(struct imsgbuf *buf, uint32_t type, uint32_t id, pid_t pid,
 {
 	struct iovec	iov;
 
+	/* composev checks the size (ERANGE) */
 	if (len > 0 && data == NULL) {
 		errno = EINVAL;
-		return (-1);
-	}
-	if (len > buf->maxsize - IMSG_HEADER_SIZE) {
-		errno = ERANGE;
 		return (-1);
 	}
 	iov.iov_base = (void *)(uintptr_t)data;

@@ -541,6 +541,56 @@ test_fdpass(void)
 	CHECK(count_fds() == base);
 }
 
+/* queued together, each fd still arrives with its own message */
+static void
+test_fdpass_order(void)
+{
+	struct imsgbuf	s, r;
+	struct imsg	m;
+	int		sv[2], p1[2], p2[2], base, fd, i, ok = 0;
+	char		b[4];
+
+	base = count_fds();
+	mkpair(sv);
+	CHECK(pipe(p1) == 0 && pipe(p2) == 0);
+	CHECK(imsgbuf_init(&s, sv[0]) == 0);
+	CHECK(imsgbuf_init(&r, sv[1]) == 0);
+	imsgbuf_allow_fdpass(&r);
+	CHECK(imsg_compose(&s, 1, 0, 0, -1, NULL, 0) == 0);
+	CHECK(imsg_compose(&s, 2, 0, 0, p1[1], NULL, 0) == 0);
+	CHECK(imsg_compose(&s, 3, 0, 0, p2[1], NULL, 0) == 0);
+	CHECK(imsg_compose(&s, 4, 0, 0, -1, NULL, 0) == 0);
+	CHECK(imsgbuf_write(&s) == 0);
+	CHECK(imsgbuf_queuelen(&s) == 0);
+	for (i = 1; i <= 4; i++) {
+		if (recv_one(&r, &m) != 1 || imsg_get_type(&m) != (uint32_t)i)
+			break;
+		fd = imsg_get_fd(&m);
+		imsg_free(&m);
+		if (i == 1 || i == 4) {
+			ok += fd == -1;
+			continue;
+		}
+		if (fd == -1)
+			continue;
+		/* the fd of message 2 is p1's write end, of 3 p2's */
+		if (write(fd, i == 2 ? "two" : "thr", 3) == 3 &&
+		    read(i == 2 ? p1[0] : p2[0], b, 3) == 3 &&
+		    memcmp(b, i == 2 ? "two" : "thr", 3) == 0)
+			ok++;
+		close(fd);
+	}
+	CHECK(ok == 4);
+	CHECK(r.nrfds == 0);
+	imsgbuf_clear(&s);
+	imsgbuf_clear(&r);
+	close(p1[0]);
+	close(p2[0]);
+	close(sv[0]);
+	close(sv[1]);
+	CHECK(count_fds() == base);
+}
+
 static void
 test_no_fdpass(void)
 {
@@ -1028,6 +1078,8 @@ main(void)
 {
 	int	base = count_fds();
 
+	/* a hang (e.g. a write loop that never finishes) is a failure too */
+	alarm(30);
 	test_init();
 	test_roundtrip();
 	test_partial();
@@ -1035,6 +1087,7 @@ main(void)
 	test_bad_headers();
 	test_full_rbuf();
 	test_fdpass();
+	test_fdpass_order();
 	test_no_fdpass();
 	test_fd_flood();
 	test_clear_queued_fd();
