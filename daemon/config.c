@@ -614,7 +614,8 @@ print_filter(FILE *fp, const struct ctsyncd_conf *conf)
 	fprintf(fp, "\tFilter From %s {\n",
 	    f->from_kernel ? "Kernelspace" : "Userspace");
 	if (f->proto_policy) {
-		fprintf(fp, "\t\tProtocol %s {\n", policy_name(f->proto_policy));
+		fprintf(fp, "\t\tProtocol %s {\n",
+		    policy_name(f->proto_policy));
 		for (p = 0; p < 256; p++) {
 			if (!(f->protos[p / 8] & (1U << (p % 8))))
 				continue;
@@ -640,7 +641,8 @@ print_filter(FILE *fp, const struct ctsyncd_conf *conf)
 		fputs("\t\t}\n", fp);
 	}
 	if (f->state_policy) {
-		fprintf(fp, "\t\tState %s {\n\t\t\t", policy_name(f->state_policy));
+		fprintf(fp, "\t\tState %s {\n\t\t\t",
+		    policy_name(f->state_policy));
 		for (p = CONF_TCP_SYN_SENT; p <= CONF_TCP_LISTEN; p++)
 			if (f->tcp_states & (1U << p))
 				fprintf(fp, "%s ", tcp_state_names[p]);

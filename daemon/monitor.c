@@ -36,6 +36,7 @@ struct child {
 	int		 alive;
 	int		 chan_open;
 	int		 ready;
+	int		 stopping;	/* we sent it SIGTERM */
 	int		 report_fd;
 	struct imsgbuf	 ibuf;
 };
@@ -323,7 +324,7 @@ monitor_log_child(int role, int status)
 	struct child		*c = &m.child[role];
 	struct sandbox_report	 r;
 	char			 name[64];
-	int			 expected = m.quit;
+	int			 expected = c->stopping;
 
 	if (WIFEXITED(status)) {
 		if (expected && WEXITSTATUS(status) == 0) {
@@ -363,28 +364,41 @@ monitor_log_child(int role, int status)
 	    strsignal(WTERMSIG(status)));
 }
 
+/*
+ * Reap every dead child.  When several died together, the one killed by
+ * a signal is the cause: the other usually exited because it lost its
+ * peer channel.
+ */
 static void
 monitor_reap(void)
 {
 	pid_t	pid;
-	int	status, role;
+	int	status[PROC_MAX], dead[PROC_MAX] = { 0 };
+	int	role, culprit = -1;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &status[0], WNOHANG)) > 0) {
 		for (role = PROC_SYNC; role < PROC_MAX; role++) {
 			if (m.child[role].pid != pid || !m.child[role].alive)
 				continue;
 			m.child[role].alive = 0;
-			monitor_log_child(role, status);
-			if (!m.quit) {
-				log_warnx("lost %s process, shutting down",
-				    proc_name(role));
-				m.quit = 1;
-				m.exit_code = 1;
-			}
+			status[role] = status[0];
+			dead[role] = 1;
 		}
 	}
 	if (pid == -1 && errno != ECHILD)
 		m.wait_failed++;
+	for (role = PROC_SYNC; role < PROC_MAX; role++) {
+		if (!dead[role])
+			continue;
+		monitor_log_child(role, status[role]);
+		if (culprit == -1 || WIFSIGNALED(status[role]))
+			culprit = role;
+	}
+	if (culprit != -1 && !m.quit) {
+		log_warnx("lost %s process, shutting down", proc_name(culprit));
+		m.quit = 1;
+		m.exit_code = 1;
+	}
 }
 
 static void
@@ -415,8 +429,12 @@ monitor_dispatch_child(int role)
 			text = (const char *)imsg.data + sizeof(lh);
 			if (text[len - 1] != '\0' || strlen(text) != len - 1)
 				break;
-			snprintf(line, sizeof(line), "%s: %s", proc_name(role),
-			    text);
+			/* fatal() lines name their process already */
+			if (strncmp(text, "fatal in ", 9) == 0)
+				strlcpy(line, text, sizeof(line));
+			else
+				snprintf(line, sizeof(line), "%s: %s",
+				    proc_name(role), text);
 			log_emit(lh.priority & LOG_PRIMASK, line);
 			break;
 		case IMSG_CHILD_READY:
@@ -431,6 +449,29 @@ monitor_dispatch_child(int role)
 	}
 	if (n == -1) {
 		log_warn("bad imsg from %s", proc_name(role));
+		m.quit = 1;
+		m.exit_code = 1;
+	}
+}
+
+/*
+ * The channel to a child closed.  It normally died: give SIGCHLD a
+ * moment so the log says how, rather than just "connection lost".
+ */
+static void
+monitor_child_gone(int role)
+{
+	struct timespec	ts = { 0, 20 * 1000000 };
+	int64_t		deadline = monotime_ms() + 1000;
+
+	while (m.child[role].alive && monotime_ms() < deadline) {
+		monitor_reap();
+		if (m.child[role].alive)
+			nanosleep(&ts, NULL);
+	}
+	if (m.child[role].alive && !m.quit) {
+		log_warnx("lost connection to %s process, shutting down",
+		    proc_name(role));
 		m.quit = 1;
 		m.exit_code = 1;
 	}
@@ -453,12 +494,7 @@ monitor_child_io(int role, short revents)
 		monitor_dispatch_child(role);
 	if (n <= 0) {
 		c->chan_open = 0;
-		if (!m.quit)
-			log_warnx("lost connection to %s process",
-			    proc_name(role));
-		m.quit = 1;
-		if (m.exit_code == 0 && !sig_term)
-			m.exit_code = 1;
+		monitor_child_gone(role);
 	}
 }
 
@@ -545,9 +581,12 @@ monitor_stop_children(void)
 	int64_t		deadline;
 	int		role, alive;
 
-	for (role = PROC_SYNC; role < PROC_MAX; role++)
-		if (m.child[role].alive)
-			kill(m.child[role].pid, SIGTERM);
+	for (role = PROC_SYNC; role < PROC_MAX; role++) {
+		if (!m.child[role].alive)
+			continue;
+		m.child[role].stopping = 1;
+		kill(m.child[role].pid, SIGTERM);
+	}
 	sigemptyset(&empty);
 	deadline = monotime_ms() + SHUTDOWN_GRACE_MS;
 	for (;;) {

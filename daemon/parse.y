@@ -79,7 +79,7 @@ static struct {
 	int			 tokline;
 	int			 tokkw;		/* last token was a keyword */
 	int			 tokquoted;
-	int			 lastline;	/* line of the last real token */
+	int			 lastline;	/* of the last real token */
 	char			 toktext[PARSE_TOKTEXT];
 	struct pstr		*strings;
 } pf;
@@ -425,10 +425,18 @@ link_items	: /* empty */
 		| link_items error
 		;
 
-link_item	: IPV4_ADDRESS ADDR	{ link_addr(IPV4_ADDRESS, AF_INET, $2, $1); }
-		| IPV6_ADDRESS ADDR	{ link_addr(IPV6_ADDRESS, AF_INET6, $2, $1); }
-		| IPV4_DEST ADDR	{ link_addr(IPV4_DEST, AF_INET, $2, $1); }
-		| IPV6_DEST ADDR	{ link_addr(IPV6_DEST, AF_INET6, $2, $1); }
+link_item	: IPV4_ADDRESS ADDR {
+			link_addr(IPV4_ADDRESS, AF_INET, $2, $1);
+		}
+		| IPV6_ADDRESS ADDR {
+			link_addr(IPV6_ADDRESS, AF_INET6, $2, $1);
+		}
+		| IPV4_DEST ADDR {
+			link_addr(IPV4_DEST, AF_INET, $2, $1);
+		}
+		| IPV6_DEST ADDR {
+			link_addr(IPV6_DEST, AF_INET6, $2, $1);
+		}
 		| IPV4_INTERFACE ADDR {
 			link_addr(IPV4_INTERFACE, AF_INET, $2, $1);
 		}
@@ -515,7 +523,7 @@ stats_item	: LOGFILE BOOLEAN {
 			set_facility(&conf->stats.syslog_facility, $2, $1);
 		}
 		| NLEVENTSRELIABLE BOOLEAN {
-			/* conntrackd 1.4.7 rejects it too, despite its man page */
+			/* as conntrackd 1.4.7, despite its man page */
 			perr($1, "NetlinkEventsReliable is not valid in Stats, "
 			    "put it in General");
 		}

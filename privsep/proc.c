@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,9 +59,10 @@ pid_t
 proc_spawn(const char *self, int role, int chan, int peer, int report,
     int debug, int verbose)
 {
-	char	*argv[8];
-	int	 argc = 0;
-	pid_t	 pid;
+	char		*argv[8];
+	int		 argc = 0;
+	pid_t		 pid;
+	sigset_t	 none;
 
 	switch ((pid = fork())) {
 	case -1:
@@ -77,6 +79,9 @@ proc_spawn(const char *self, int role, int chan, int peer, int report,
 		_exit(1);
 	}
 	closefrom(PROC_FD_REPORT + 1);
+	/* the monitor blocks its signals for ppoll(); exec keeps the mask */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	argv[argc++] = (char *)"ctsyncd";
 	argv[argc++] = (char *)"-P";

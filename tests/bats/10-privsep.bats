@@ -28,8 +28,8 @@ teardown() { cts_teardown; }
 	for role in monitor sync; do
 		p=$(cts_pid "$role")
 		[ -n "$p" ]
-		[ "$(status_field "$p" Uid)" = "$(printf '%s\t%s\t%s\t%s' $uid $uid $uid $uid)" ]
-		[ "$(status_field "$p" Gid)" = "$(printf '%s\t%s\t%s\t%s' $gid $gid $gid $gid)" ]
+		[ "$(status_field "$p" Uid)" = "$uid $uid $uid $uid" ]
+		[ "$(status_field "$p" Gid)" = "$gid $gid $gid $gid" ]
 		[ "$(status_field "$p" Groups)" = "" ]
 		[ "$(status_field "$p" CapEff)" = "0000000000000000" ]
 		[ "$(status_field "$p" CapPrm)" = "0000000000000000" ]
@@ -45,7 +45,7 @@ teardown() { cts_teardown; }
 	cts_start
 	uid=$(id -u "$CTS_USER")
 	p=$(cts_pid kernel)
-	[ "$(status_field "$p" Uid)" = "$(printf '%s\t%s\t%s\t%s' $uid $uid $uid $uid)" ]
+	[ "$(status_field "$p" Uid)" = "$uid $uid $uid $uid" ]
 	# CAP_NET_ADMIN is bit 12
 	[ "$(status_field "$p" CapEff)" = "0000000000001000" ]
 	[ "$(status_field "$p" CapPrm)" = "0000000000001000" ]
@@ -57,7 +57,7 @@ teardown() { cts_teardown; }
 
 @test "control socket: mode 0660, root:group" {
 	cts_start
-	[ "$(stat -c '%a %U %G %F' "$RUN/ctsyncd.ctl")" = "660 root $CTS_GROUP socket" ]
+	[ "$(stat -c '%a %U %G %F' "$SOCK")" = "660 root $CTS_GROUP socket" ]
 }
 
 @test "missing user: refuses to start and says how to create it" {
@@ -66,7 +66,7 @@ teardown() { cts_teardown; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"user \`nosuchuser$$' does not exist"* ]]
 	[[ "$output" == *"useradd --system"* ]]
-	[ ! -e "$RUN/ctsyncd.ctl" ]
+	[ ! -e "$SOCK" ]
 }
 
 @test "non-empty chroot directory is refused" {
@@ -83,13 +83,13 @@ teardown() { cts_teardown; }
 	DPID=$(cts_pid monitor)
 	[ -n "$DPID" ]
 	# the lock file names the monitor
-	[ "$(cat "$RUN/ctsyncd.lock")" = "$DPID" ]
+	[ "$(cat "$LOCK")" = "$DPID" ]
 	# detached: no controlling terminal, own session
 	[ "$(awk '{print $7}' /proc/$DPID/stat)" = "0" ]
 	run "$CTL" -C "$CONF" -k
 	[ "$status" -eq 0 ]
 	cts_wait_exit "$DPID"
-	[ ! -e "$RUN/ctsyncd.ctl" ]
-	[ ! -e "$RUN/ctsyncd.lock" ]
+	[ ! -e "$SOCK" ]
+	[ ! -e "$LOCK" ]
 	DPID=
 }

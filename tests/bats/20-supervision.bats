@@ -16,8 +16,8 @@ kill_child_test() {
 	rc=0; wait "$DPID" || rc=$?
 	[ "$rc" -ne 0 ]
 	DPID=
-	[ ! -e "$RUN/ctsyncd.ctl" ]
-	[ ! -e "$RUN/ctsyncd.lock" ]
+	[ ! -e "$SOCK" ]
+	[ ! -e "$LOCK" ]
 	grep -q "$role process (pid $victim) killed by signal 9" "$DLOG"
 	grep -q "lost $role process, shutting down" "$DLOG"
 	# nothing of this daemon is left
@@ -43,8 +43,8 @@ kill_child_test() {
 		rc=0; wait "$DPID" || rc=$?
 		[ "$rc" -ne 0 ]
 		grep -q "$role process (pid [0-9]*) killed by signal 31 (SIGSYS): seccomp violation, syscall socketpair" "$DLOG"
-		[ ! -e "$RUN/ctsyncd.ctl" ]
-		[ ! -e "$RUN/ctsyncd.lock" ]
+		[ ! -e "$SOCK" ]
+		[ ! -e "$LOCK" ]
 	done
 	DPID=
 }
@@ -63,8 +63,8 @@ kill_child_test() {
 	rc=0; wait "$DPID" || rc=$?
 	[ "$rc" -eq 0 ]
 	DPID=
-	[ ! -e "$RUN/ctsyncd.ctl" ]
-	[ ! -e "$RUN/ctsyncd.lock" ]
+	[ ! -e "$SOCK" ]
+	[ ! -e "$LOCK" ]
 	grep -q "received SIGTERM, shutting down" "$DLOG"
 }
 
@@ -74,7 +74,7 @@ kill_child_test() {
 	rc=0; wait "$DPID" || rc=$?
 	[ "$rc" -eq 0 ]
 	DPID=
-	[ ! -e "$RUN/ctsyncd.ctl" ]
+	[ ! -e "$SOCK" ]
 }
 
 @test "second instance on the same lock is refused, first keeps running" {
@@ -98,8 +98,8 @@ kill_child_test() {
 		sleep 0.1
 	done
 	[ -z "$(cts_pid sync)$(cts_pid kernel)" ]
-	[ -e "$RUN/ctsyncd.lock" ]
-	[ -S "$RUN/ctsyncd.ctl" ]
+	[ -e "$LOCK" ]
+	[ -S "$SOCK" ]
 	cts_start
 	[ "$DPID" != "$old" ]
 	run "$CTL" -C "$CONF" show status

@@ -86,8 +86,8 @@ json_ok() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d'"$1"')'
 	rc=0; wait "$DPID" || rc=$?
 	[ "$rc" -eq 0 ]
 	DPID=
-	[ ! -e "$RUN/ctsyncd.ctl" ]
-	[ ! -e "$RUN/ctsyncd.lock" ]
+	[ ! -e "$SOCK" ]
+	[ ! -e "$LOCK" ]
 }
 
 @test "ctsyncctl stop (word) stops the daemon" {
@@ -130,7 +130,7 @@ json_ok() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d'"$1"')'
 
 @test "idle and garbage clients are dropped; the daemon keeps answering" {
 	cts_start
-	python3 - "$RUN/ctsyncd.ctl" <<'PY' &
+	python3 - "$SOCK" <<'PY' &
 import socket, sys, time
 path = sys.argv[1]
 idle = []
@@ -166,7 +166,7 @@ try:
     s.recv(100)
 except OSError:
     pass
-' "$RUN/ctsyncd.ctl"
+' "$SOCK"
 	done
 	wait "$idle_pid"
 	run "$CTL" -C "$CONF" show status
@@ -182,7 +182,7 @@ s.sendall(struct.pack("=IIII", 1, 16 + len(req), 0, 0) + req)
 data = s.recv(4096)
 status = struct.unpack("=i", data[16:20])[0]
 print(status, data[24:].split(b"\0")[0].decode())
-' "$RUN/ctsyncd.ctl"
+' "$SOCK"
 	[[ "$output" == "4 control protocol version mismatch"* ]]
 }
 
@@ -199,7 +199,7 @@ try:
     s.recv(100)
 except OSError:
     pass
-' "$RUN/ctsyncd.ctl"
+' "$SOCK"
 	done
 	"$CTL" -C "$CONF" -k
 	rc=0; wait "$DPID" || rc=$?

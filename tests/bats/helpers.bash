@@ -46,6 +46,8 @@ cts_setup() {
 	CTL="$RUN/ctsyncctl"
 	CONF="$RUN/ctsyncd.conf"
 	DLOG="$RUN/daemon.log"
+	SOCK="$RUN/run/ctsyncd.ctl"
+	LOCK="$RUN/run/ctsyncd.lock"
 	cts_write_conf
 }
 
@@ -54,9 +56,9 @@ cts_write_conf() {
 General {
 	User $CTS_USER
 	Chroot $RUN/empty
-	LockFile $RUN/ctsyncd.lock
+	LockFile $RUN/run/ctsyncd.lock
 	UNIX {
-		Path $RUN/ctsyncd.ctl
+		Path $RUN/run/ctsyncd.ctl
 		Group $CTS_GROUP
 		AdminGroup $CTS_ADMGRP
 	}
@@ -111,7 +113,7 @@ cts_start() {
 cts_wait_ready() {
 	local i
 	for i in $(seq 1 100); do
-		if [ -S "$RUN/ctsyncd.ctl" ] && [ -n "$(cts_pid sync)" ] &&
+		if [ -S "$SOCK" ] && [ -n "$(cts_pid sync)" ] &&
 		    [ -n "$(cts_pid kernel)" ] &&
 		    grep -q "^Seccomp:[[:space:]]*2" \
 		    /proc/"$(cts_pid kernel)"/status 2>/dev/null &&
@@ -155,6 +157,7 @@ cts_wait_exit() {
 	return 0
 }
 
+# a /proc/PID/status field, its values separated by single spaces
 status_field() {
 	awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' \
 	    "/proc/$1/status"

@@ -729,7 +729,8 @@ test_errors(void)
 	    "buf:5: cannot use `TCP' together with `Multicast' links");
 	PARSE_BAD(GEN "Stats {}\nSync {}", "buf:3: Sync and Stats");
 	PARSE_BAD("General { User \"a\nb\" }", "buf:1: unterminated quoted");
-	PARSE_BAD("General { Chroot relative }", "syntax error near `relative'");
+	PARSE_BAD("General { Chroot relative }",
+	    "syntax error near `relative'");
 	PARSE_BAD("Foo", "buf:1: unknown keyword `Foo'");
 	PARSE_BAD("General { UNIX { Path /x } } }", "syntax error near `}'");
 
