@@ -8,7 +8,8 @@ SYSCONFDIR ?= /etc
 DESTDIR	?=
 
 CC	?= cc
-YACC	?= byacc
+# make predefines YACC, so ?= would never apply
+YACC	= byacc
 PKG_CONFIG ?= pkg-config
 PKGS	:= libbsd-overlay libmnl libnetfilter_conntrack libseccomp libcap-ng
 

@@ -21,18 +21,6 @@
 
 #include "config.h"
 
-/*
- * Shared with parse.y only (not part of the config.h contract, so both
- * files carry these prototypes).
- */
-int		 conf_proto_lookup(const char *);
-const char	*conf_proto_name(int);
-int		 conf_facility_lookup(const char *);
-const char	*conf_facility_name(int);
-int		 conf_tcp_state_lookup(const char *);
-int		 conf_mode_allows(int, const char *);
-int		 parse_word_is_plain(const char *);	/* in parse.y */
-
 #define MODEBIT(m)	(1U << (m))
 #define M_FTFW		MODEBIT(CONF_MODE_FTFW)
 #define M_ALARM		MODEBIT(CONF_MODE_ALARM)
@@ -871,4 +859,36 @@ conf_print(FILE *fp, const struct ctsyncd_conf *conf)
 		print_stats(fp, &conf->stats);
 	if (conf->general.has_helper)
 		print_helper(fp, &conf->helper);
+}
+
+#define TERMINATE(a)	((a)[sizeof(a) - 1] = '\0')
+
+/*
+ * Force every string of a configuration received over imsg to be
+ * terminated: the receiver must not trust the sender's buffers.
+ */
+void
+conf_terminate_strings(struct ctsyncd_conf *conf)
+{
+	struct conf_general	*g = &conf->general;
+	uint32_t		 i, j;
+
+	TERMINATE(g->logfile);
+	TERMINATE(g->lockfile);
+	TERMINATE(g->unix_path);
+	TERMINATE(g->user);
+	TERMINATE(g->chroot);
+	TERMINATE(g->unix_group);
+	TERMINATE(g->unix_admin_group);
+	TERMINATE(conf->stats.logfile);
+	TERMINATE(conf->file);
+	for (i = 0; i < CONF_MAX_LINKS; i++)
+		TERMINATE(conf->sync.links[i].ifname);
+	for (i = 0; i < CONF_MAX_EXP_HELPERS; i++)
+		TERMINATE(conf->sync.exp_helpers[i]);
+	for (i = 0; i < CONF_MAX_HELPERS; i++) {
+		TERMINATE(conf->helper.helpers[i].name);
+		for (j = 0; j < CONF_MAX_POLICIES; j++)
+			TERMINATE(conf->helper.helpers[i].policies[j].name);
+	}
 }

@@ -94,9 +94,6 @@ conf_recv(struct ctsyncd_conf *conf, struct priv_ids *ids,
 		if (imsg_get_data(imsg, &conf->general,
 		    sizeof(conf->general)) == -1)
 			return -1;
-		conf->general.unix_path[sizeof(conf->general.unix_path) - 1] = 0;
-		conf->general.lockfile[sizeof(conf->general.lockfile) - 1] = 0;
-		conf->general.logfile[sizeof(conf->general.logfile) - 1] = 0;
 		return 0;
 	case IMSG_RECONF_SYNC:
 		if (imsg_get_data(imsg, &conf->sync, sizeof(conf->sync)) == -1)
@@ -126,7 +123,10 @@ conf_recv(struct ctsyncd_conf *conf, struct priv_ids *ids,
 			return -1;
 		return conf->helper.nhelpers > CONF_MAX_HELPERS ? -1 : 0;
 	case IMSG_RECONF_DONE:
-		return imsg_get_len(imsg) == 0 ? 1 : -1;
+		if (imsg_get_len(imsg) != 0)
+			return -1;
+		conf_terminate_strings(conf);
+		return 1;
 	default:
 		errno = EBADMSG;
 		return -1;

@@ -39,13 +39,6 @@
 #define HASHSIZE_MAX		(1 << 26)
 #define NOCHAR			(-2)
 
-/* shared with config.c (not part of the config.h contract) */
-int		 conf_proto_lookup(const char *);
-int		 conf_facility_lookup(const char *);
-int		 conf_tcp_state_lookup(const char *);
-int		 conf_mode_allows(int, const char *);
-int		 parse_word_is_plain(const char *);
-
 typedef struct {
 	union {
 		int64_t		 number;

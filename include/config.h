@@ -207,10 +207,19 @@ int			 conf_add_filter_addr(struct ctsyncd_conf *,
 int			 conf_validate(struct ctsyncd_conf *);
 void			 conf_print(FILE *, const struct ctsyncd_conf *);
 const char		*conf_mode_name(int);
+void			 conf_terminate_strings(struct ctsyncd_conf *);
+/* name tables shared by parse.y and config.c */
+int			 conf_proto_lookup(const char *);
+const char		*conf_proto_name(int);
+int			 conf_facility_lookup(const char *);
+const char		*conf_facility_name(int);
+int			 conf_tcp_state_lookup(const char *);
+int			 conf_mode_allows(int, const char *);
 
 /* parse.y */
 int			 parse_config(const char *, struct ctsyncd_conf *);
 int			 parse_config_buffer(const char *, const char *, size_t,
 			    struct ctsyncd_conf *);
+int			 parse_word_is_plain(const char *);
 
 #endif
