@@ -121,7 +121,8 @@ lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]
 
 bats: all
-	CTSYNCD_BUILD=$(abspath $(B)) bats --timing tests/bats
+	CTSYNCD_BUILD=$(abspath $(B)) CTSYNCD_SANITIZE=$(if $(filter 1,$(SANITIZE)),1,0) \
+	    bats --timing tests/bats
 
 check: deps
 	@$(MAKE) --no-print-directory all
