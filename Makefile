@@ -47,7 +47,7 @@ DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o
 CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/json.o \
 	       $(CONF_OBJS) $(IMSG_OBJS)
 
-UNIT_TESTS  := test_imsg test_config test_ctlparse
+UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep
 FUZZERS     := fuzz_imsg fuzz_config
 
 BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
@@ -56,9 +56,9 @@ BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
 	demo bench
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard include/*.h) $(B)/daemon/parse.h
+$(B)/%.o: %.c $(wildcard include/*.h) daemon/daemon.h $(B)/daemon/parse.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
 
 $(B)/daemon/parse.c $(B)/daemon/parse.h: daemon/parse.y
 	@mkdir -p $(B)/daemon
@@ -86,6 +86,9 @@ $(B)/ctsyncctl: $(addprefix $(B)/,$(CTL_OBJS))
 $(B)/tests/test_imsg: $(B)/tests/unit/test_imsg.o $(addprefix $(B)/,$(IMSG_OBJS))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_config: $(B)/tests/unit/test_config.o $(addprefix $(B)/,$(CONF_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_privsep: $(B)/tests/unit/test_privsep.o $(B)/privsep/channel.o \
+	    $(B)/daemon/config_imsg.o $(addprefix $(B)/,$(CONF_OBJS) $(IMSG_OBJS))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_ctlparse: $(B)/tests/unit/test_ctlparse.o $(B)/ctl/parser.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)

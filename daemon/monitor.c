@@ -64,6 +64,8 @@ struct monitor {
 };
 
 static struct monitor		m;
+
+static void	monitor_dispatch_child(int);
 static volatile sig_atomic_t	sig_term, sig_chld, sig_hup;
 
 static void
@@ -365,6 +367,32 @@ monitor_log_child(int role, int status)
 }
 
 /*
+ * A dead child's last lines (often a fatal() saying why) are still in
+ * its channel: read them before logging its death.
+ */
+static void
+monitor_drain(int role)
+{
+	struct child	*c = &m.child[role];
+	struct pollfd	 pfd;
+	int		 i;
+
+	if (!c->chan_open)
+		return;
+	pfd.fd = c->ibuf.fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < 64; i++) {
+		if (poll(&pfd, 1, 0) <= 0 || (pfd.revents & POLLIN) == 0)
+			break;
+		if (imsgbuf_read(&c->ibuf) <= 0) {
+			c->chan_open = 0;
+			break;
+		}
+		monitor_dispatch_child(role);
+	}
+}
+
+/*
  * Reap every dead child.  When several died together, the one killed by
  * a signal is the cause: the other usually exited because it lost its
  * peer channel.
@@ -390,6 +418,7 @@ monitor_reap(void)
 	for (role = PROC_SYNC; role < PROC_MAX; role++) {
 		if (!dead[role])
 			continue;
+		monitor_drain(role);
 		monitor_log_child(role, status[role]);
 		if (culprit == -1 || WIFSIGNALED(status[role]))
 			culprit = role;

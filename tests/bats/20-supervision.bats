@@ -105,3 +105,21 @@ kill_child_test() {
 	run "$CTL" -C "$CONF" show status
 	[ "$status" -eq 0 ]
 }
+
+@test "LogFile: conntrackd's line format, children's lines arrive through the monitor" {
+	sed -i "s|^General {|General {\n\tLogFile $RUN/ctsyncd.log|" "$CONF"
+	run ip netns exec "$NS" "$CTSYNCD" -C "$CONF"
+	[ "$status" -eq 0 ]
+	cts_wait_ready
+	mon=$(cts_pid monitor)
+	victim=$(cts_pid kernel)
+	kill -9 "$victim"
+	cts_wait_exit "$mon"
+	cat "$RUN/ctsyncd.log"
+	grep -Eq "^\[[A-Z][a-z]{2} .*\] \(pid=$mon\) \[info\] ctsyncd .* started" "$RUN/ctsyncd.log"
+	grep -q "(pid=$mon) \[warning\] kernel process (pid $victim) killed by signal 9" "$RUN/ctsyncd.log"
+	# the sync process noticed its peer was gone and said so itself
+	grep -q "fatal in sync: lost connection to kernel" "$RUN/ctsyncd.log"
+	[ ! -e "$SOCK" ]
+	[ ! -e "$LOCK" ]
+}
