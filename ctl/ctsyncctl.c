@@ -89,15 +89,16 @@ ctl_connect(const char *path)
 }
 
 static int
-result_exit(const struct ctl_result *res)
+result_exit(const struct ctl_result *res, int json)
 {
 	char	msg[CTL_MSG_MAX];
 
 	memcpy(msg, res->msg, sizeof(msg));
 	msg[sizeof(msg) - 1] = '\0';
 	if (res->status == CTL_RES_OK) {
+		/* with -j, stdout carries JSON only */
 		if (msg[0] != '\0')
-			printf("%s\n", msg);
+			fprintf(json ? stderr : stdout, "%s\n", msg);
 		return CTLX_OK;
 	}
 	fprintf(stderr, "%s: %s\n", __progname, msg[0] ? msg : "failed");
@@ -127,7 +128,7 @@ handle_reply(struct imsg *imsg, const struct ctl_cmd *cmd, int *nproc)
 			break;
 		if (*nproc >= 0)
 			output_process_end(json);
-		return result_exit(&res);
+		return result_exit(&res, json);
 	case IMSG_CTL_RUNTIME:
 		if (imsg_get_data(imsg, &rt, sizeof(rt)) == -1)
 			break;

@@ -24,7 +24,7 @@ json_put_string(const char *s)
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(jout, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p >= 0x7f)	/* keeps output valid */
 			fprintf(jout, "\\u%04x", *p);
 		else
 			fputc(*p, jout);

@@ -218,7 +218,7 @@ parse_show(int argc, char *argv[], int *i, struct ctl_cmd *cmd, char *err,
 	uint32_t	t;
 	int		idx;
 
-	if (*i + 1 >= argc)
+	if (*i + 1 >= argc || argv[*i + 1][0] == '-')
 		return set_op(cmd, CTL_OP_STATUS, 0, err, errlen);
 	if (word(argv[++(*i)], w_show, &idx, "show argument", err,
 	    errlen) == -1)

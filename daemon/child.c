@@ -53,7 +53,12 @@ child_recv_config(struct ctsyncd_conf *conf, struct priv_ids *ids)
 	pfd.fd = chan[CHAN_MONITOR].fd;
 	pfd.events = POLLIN;
 	while (!done) {
-		if (poll(&pfd, 1, 10000) <= 0)
+		if ((n = poll(&pfd, 1, 10000)) == -1 && errno == EINTR) {
+			if (child_quit)
+				exit(0);	/* stopped during start-up */
+			continue;
+		}
+		if (n <= 0)
 			fatalx("no configuration from the monitor");
 		if ((n = imsgbuf_read(&chan[CHAN_MONITOR])) == -1)
 			fatal("read from monitor");
@@ -113,6 +118,29 @@ child_dispatch(int c)
 		fatal("bad imsg from %s", proc_name(chan_role[c]));
 }
 
+/*
+ * The peer process went away.  During a shutdown that is expected: wait
+ * briefly for the monitor's word (or SIGTERM) before calling it fatal.
+ */
+static void
+child_peer_lost(void)
+{
+	struct pollfd	pfd;
+	int64_t		deadline = monotime_ms() + 1000;
+
+	pfd.fd = chan[CHAN_MONITOR].fd;
+	pfd.events = POLLIN;
+	while (!child_quit && monotime_ms() < deadline) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (imsgbuf_read(&chan[CHAN_MONITOR]) <= 0)
+			break;
+		child_dispatch(CHAN_MONITOR);
+	}
+	if (!child_quit)
+		fatalx("lost connection to %s", proc_name(chan_role[CHAN_PEER]));
+}
+
 static __dead void
 child_loop(void)
 {
@@ -139,6 +167,10 @@ child_loop(void)
 				continue;
 			if ((n = imsgbuf_read(&chan[c])) == -1)
 				fatal("read from %s", proc_name(chan_role[c]));
+			if (n == 0 && c == CHAN_PEER) {
+				child_peer_lost();
+				break;
+			}
 			if (n == 0)
 				fatalx("lost connection to %s",
 				    proc_name(chan_role[c]));

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@
 #include "log.h"
 
 #define CTL_REPLY_TIMEOUT_MS	30000
-#define CTL_MAX_GROUPS		256
+#define CTL_MAX_GROUPS		65536
+#define CTL_MAX_PER_READER	8	/* keeps slots free for admins */
 
 enum ctl_level {
 	CTL_LEVEL_NONE = 0,
@@ -52,7 +54,8 @@ static int			ctl_nconns;
 static uint32_t			ctl_next_id = 1;
 static gid_t			ctl_sock_gid, ctl_admin_gid;
 static int			ctl_has_admin;
-static uint64_t			ctl_denied, ctl_timeouts, ctl_bad;
+static uint64_t			ctl_denied, ctl_timeouts;
+static uint64_t			ctl_read_failed, ctl_bad_request;
 
 static const char *const op_names[CTL_OP_MAX_] = {
 	[CTL_OP_NONE] = "none", [CTL_OP_COMMIT] = "commit",
@@ -90,6 +93,18 @@ control_timedout(void)
 	return ctl_timeouts;
 }
 
+uint64_t
+control_read_failed(void)
+{
+	return ctl_read_failed;
+}
+
+uint64_t
+control_bad_request(void)
+{
+	return ctl_bad_request;
+}
+
 void
 control_set_groups(gid_t sockgid, int has_sock, gid_t admingid, int has_admin)
 {
@@ -100,13 +115,15 @@ control_set_groups(gid_t sockgid, int has_sock, gid_t admingid, int has_admin)
 }
 
 /*
- * As root: create the socket, mode 0660, group sockgid.  A socket file
- * nobody listens on (a killed daemon's) is replaced.
+ * As root: create the socket, mode 0660 (by umask, no chmod that could
+ * follow a link), group sockgid.  A socket file nobody listens on (a
+ * killed daemon's) is replaced; anything else at the path is an error.
  */
 int
-control_init(const char *path, gid_t sockgid)
+control_init(const char *path, int dirfd, const char *base, gid_t sockgid)
 {
 	struct sockaddr_un	 sun;
+	struct stat		 st;
 	mode_t			 old;
 	int			 fd, probe;
 
@@ -117,25 +134,30 @@ control_init(const char *path, gid_t sockgid)
 		log_warnx("control socket path too long: %s", path);
 		return -1;
 	}
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_warnx("%s exists and is not a socket, not "
+			    "replacing it", path);
+			return -1;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			log_warnx("control socket %s is in use by another "
+			    "daemon", path);
+			close(probe);
+			return -1;
+		}
+		if (probe != -1)
+			close(probe);
+		if (unlinkat(dirfd, base, 0) == -1) {
+			log_warn("unlink %s", path);
+			return -1;
+		}
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		log_warn("control socket");
-		return -1;
-	}
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
-	    sizeof(sun)) == 0) {
-		log_warnx("control socket %s is in use by another daemon",
-		    path);
-		close(probe);
-		close(fd);
-		return -1;
-	}
-	if (probe != -1)
-		close(probe);
-	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("unlink %s", path);
-		close(fd);
 		return -1;
 	}
 	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
@@ -146,9 +168,9 @@ control_init(const char *path, gid_t sockgid)
 		return -1;
 	}
 	umask(old);
-	if (chown(path, 0, sockgid) == -1 || chmod(path, 0660) == -1) {
-		log_warn("chown/chmod %s", path);
-		unlink(path);
+	if (fchownat(dirfd, base, 0, sockgid, AT_SYMLINK_NOFOLLOW) == -1) {
+		log_warn("chown %s", path);
+		unlinkat(dirfd, base, 0);
 		close(fd);
 		return -1;
 	}
@@ -226,30 +248,67 @@ in_groups(gid_t want, gid_t gid, const gid_t *groups, int ngroups)
 	return 0;
 }
 
+/* SO_PEERGROUPS; retried with the size the kernel reports (ERANGE). */
+static gid_t *
+peer_groups(int fd, int *ngroups)
+{
+	gid_t		*groups = NULL, *g;
+	socklen_t	 len = 64 * sizeof(gid_t);
+	int		 tries;
+
+	*ngroups = 0;
+	for (tries = 0; tries < 3; tries++) {
+		if (len == 0 || len > CTL_MAX_GROUPS * sizeof(gid_t))
+			break;
+		if ((g = realloc(groups, len)) == NULL)
+			break;
+		groups = g;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == 0) {
+			*ngroups = len / sizeof(gid_t);
+			return groups;
+		}
+		if (errno != ERANGE)
+			break;
+	}
+	free(groups);
+	return NULL;
+}
+
 static int
 control_classify(int fd, uid_t *uidp, pid_t *pidp)
 {
-	struct ucred	cred;
-	gid_t		groups[CTL_MAX_GROUPS];
-	socklen_t	len = sizeof(cred);
-	int		ngroups;
+	struct ucred	 cred;
+	gid_t		*groups;
+	socklen_t	 len = sizeof(cred);
+	int		 ngroups, level = CTL_LEVEL_NONE;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return CTL_LEVEL_NONE;
 	*uidp = cred.uid;
 	*pidp = cred.pid;
-	len = sizeof(groups);
-	ngroups = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
-		ngroups = len / sizeof(gid_t);
 	if (cred.uid == 0)
 		return CTL_LEVEL_ADMIN;
+	groups = peer_groups(fd, &ngroups);
 	if (ctl_has_admin &&
 	    in_groups(ctl_admin_gid, cred.gid, groups, ngroups))
-		return CTL_LEVEL_ADMIN;
-	if (in_groups(ctl_sock_gid, cred.gid, groups, ngroups))
-		return CTL_LEVEL_READ;
-	return CTL_LEVEL_NONE;
+		level = CTL_LEVEL_ADMIN;
+	else if (in_groups(ctl_sock_gid, cred.gid, groups, ngroups))
+		level = CTL_LEVEL_READ;
+	free(groups);
+	return level;
+}
+
+static int
+conns_of_uid(uid_t uid)
+{
+	struct ctl_conn	*c;
+	int		 n = 0;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->uid == uid)
+			n++;
+	return n;
 }
 
 static void
@@ -280,8 +339,10 @@ control_accept(int64_t now)
 	c->level = control_classify(fd, &c->uid, &c->pid);
 	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
 	ctl_nconns++;
-	if (ctl_nconns > CTL_MAX_CLIENTS) {
-		control_result(c, CTL_RES_BUSY, "too many control clients");
+	if (c->level == CTL_LEVEL_READ &&
+	    conns_of_uid(c->uid) > CTL_MAX_PER_READER) {
+		control_result(c, CTL_RES_BUSY, "too many control "
+		    "connections from this user");
 		return;
 	}
 	if (c->level == CTL_LEVEL_NONE) {
@@ -313,7 +374,7 @@ control_validate(struct ctl_conn *c, const struct ctl_request *req)
 	    (req->flags & ~(CTL_FLAG_XML | CTL_FLAG_JSON)) != 0 ||
 	    (req->op == CTL_OP_STATS && req->arg >= CTL_STATS_MAX_) ||
 	    (req->op != CTL_OP_STATS && req->arg >= CTL_TABLE_MAX_)) {
-		ctl_bad++;
+		ctl_bad_request++;
 		control_result(c, CTL_RES_BADREQ, "malformed request");
 		return -1;
 	}
@@ -390,7 +451,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	if (c->state != CONN_WAIT_REQUEST ||
 	    imsg_get_type(imsg) != IMSG_CTL_REQUEST ||
 	    imsg_get_data(imsg, &req, sizeof(req)) == -1) {
-		ctl_bad++;
+		ctl_bad_request++;
 		log_warnx("control: malformed request from uid %u pid %d",
 		    c->uid, (int)c->pid);
 		control_result(c, CTL_RES_BADREQ, "malformed request");
@@ -431,7 +492,9 @@ control_child_reply(int role, const struct imsg *imsg)
 	memset(&st, 0, sizeof(st));
 	switch (imsg_get_type(imsg)) {
 	case IMSG_KERNEL_STATS:
-		if (imsg_get_data(imsg, &ks, sizeof(ks)) == -1)
+		if (role != PROC_KERNEL || c->req.op != CTL_OP_STATS ||
+		    c->req.arg != CTL_STATS_RUNTIME ||
+		    imsg_get_data(imsg, &ks, sizeof(ks)) == -1)
 			break;
 		monitor_fill_runtime(&rt);
 		rt.kernel = ks;
@@ -440,7 +503,8 @@ control_child_reply(int role, const struct imsg *imsg)
 		control_result(c, CTL_RES_OK, "");
 		return;
 	case IMSG_SYNC_STATUS:
-		if (imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
+		if (role != PROC_SYNC || c->req.op != CTL_OP_STATUS ||
+		    imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
 			break;
 		monitor_fill_status(&st);
 		st.replicating = ss.replicating;
@@ -461,7 +525,8 @@ control_pollfds(struct pollfd *pfd, int max)
 
 	if (ctl_listen_fd == -1 || max < 1)
 		return 0;
-	pfd[n].fd = ctl_listen_fd;
+	/* at the limit, new clients wait in the listen backlog */
+	pfd[n].fd = ctl_nconns < CTL_MAX_CLIENTS ? ctl_listen_fd : -1;
 	pfd[n++].events = POLLIN;
 	TAILQ_FOREACH(c, &ctl_conns, entry) {
 		if (n >= max)
@@ -495,15 +560,15 @@ control_conn_io(struct ctl_conn *c, short revents)
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
 		return;
 	if ((n = imsgbuf_read(&c->ibuf)) <= 0) {
-		if (n == -1)
-			ctl_bad++;
+		if (n == -1 || c->state == CONN_WAIT_REQUEST)
+			ctl_read_failed++;
 		control_close(c);
 		return;
 	}
 	if (c->state == CONN_CLOSING)
 		return;		/* ignore anything after the request */
 	if ((n = imsgbuf_get(&c->ibuf, &imsg)) == -1) {
-		ctl_bad++;
+		ctl_read_failed++;
 		/* no pid: identical lines are summarised by the logger */
 		log_warnx("control: garbage from uid %u, dropping", c->uid);
 		control_close(c);

@@ -38,7 +38,7 @@ void		monitor_fill_status(struct ctl_status *);
 void		monitor_fill_processes(struct ctl_process *, int *);
 
 /* control.c */
-int	control_init(const char *, gid_t);
+int	control_init(const char *, int, const char *, gid_t);
 void	control_listen(int);
 int	control_pollfds(struct pollfd *, int);
 void	control_handle(struct pollfd *, int, int64_t);
@@ -48,6 +48,8 @@ void	control_set_groups(gid_t, int, gid_t, int);
 void	control_shutdown(void);
 uint64_t control_denied(void);
 uint64_t control_timedout(void);
+uint64_t control_read_failed(void);
+uint64_t control_bad_request(void);
 
 /* child.c */
 typedef void (*child_dispatch_fn)(struct imsgbuf *, struct imsg *, int);

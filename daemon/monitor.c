@@ -29,6 +29,7 @@
 #include "log.h"
 
 #define SHUTDOWN_GRACE_MS	3000
+#define STARTUP_TIMEOUT_MS	10000
 #define MAX_POLLFDS		(8 + CTL_MAX_CLIENTS)
 
 struct child {
@@ -66,6 +67,7 @@ struct monitor {
 static struct monitor		m;
 
 static void	monitor_dispatch_child(int);
+static void	monitor_handle_signals(void);
 static volatile sig_atomic_t	sig_term, sig_chld, sig_hup;
 
 static void
@@ -153,8 +155,9 @@ monitor_open_parent(const char *path, char *base, size_t baselen)
 	if (strlcpy(base, basename(b), baselen) >= baselen)
 		errx(1, "path too long: %s", path);
 	dirname(d);
-	if (mkdir(d, 0755) == 0) {
-		if (chown(d, m.ids.uid, 0) == -1)
+	if (mkdir(d, 0700) == 0) {
+		/* explicit mode: the umask must not lock the group out */
+		if (chown(d, m.ids.uid, 0) == -1 || chmod(d, 0755) == -1)
 			err(1, "chown %s", d);
 	} else if (errno != EEXIST)
 		err(1, "mkdir %s", d);
@@ -310,7 +313,8 @@ monitor_spawn(void)
 		if (imsgbuf_init(&c->ibuf, mc[role][0]) == -1 ||
 		    imsgbuf_set_maxsize(&c->ibuf, MAX_IMSGSIZE_MONITOR) == -1)
 			fatal("imsgbuf_init");
-		if (conf_send(&c->ibuf, m.conf, &m.ids) == -1)
+		if (conf_send(&c->ibuf, m.conf, &m.ids) == -1 ||
+		    imsgbuf_flush(&c->ibuf) == -1)
 			fatal("sending configuration to %s", proc_name(role));
 		log_debug("started %s process, pid %d", proc_name(role),
 		    (int)c->pid);
@@ -430,15 +434,48 @@ monitor_reap(void)
 	}
 }
 
+/*
+ * A log line from a child.  The child may be compromised: clamp the
+ * priority (no LOG_EMERG broadcasts), escape control bytes so it cannot
+ * forge lines, and prefix its name unless it names itself in fatal().
+ */
+static void
+monitor_child_log(int role, const struct imsg *imsg)
+{
+	struct log_hdr	 lh;
+	char		 line[LOG_LINE_MAX * 4 + 32], own[32];
+	const uint8_t	*text;
+	size_t		 len, i, n;
+	int		 pri;
+
+	len = imsg_get_len(imsg) - sizeof(lh);
+	memcpy(&lh, imsg->data, sizeof(lh));
+	text = imsg->data + sizeof(lh);
+	if (text[len - 1] != '\0' || strlen((const char *)text) != len - 1)
+		return;
+	pri = lh.priority & LOG_PRIMASK;
+	if (pri < LOG_CRIT)
+		pri = LOG_CRIT;
+	snprintf(own, sizeof(own), "fatal in %s: ", proc_name(role));
+	n = 0;
+	if (strncmp((const char *)text, own, strlen(own)) != 0)
+		n = snprintf(line, sizeof(line), "%s: ", proc_name(role));
+	for (i = 0; i < len - 1 && n + 5 < sizeof(line); i++) {
+		if (text[i] >= 0x20 && text[i] < 0x7f)
+			line[n++] = text[i];
+		else
+			n += snprintf(line + n, sizeof(line) - n, "\\%03o",
+			    text[i]);
+	}
+	line[n] = '\0';
+	log_emit(pri, line);
+}
+
 static void
 monitor_dispatch_child(int role)
 {
 	struct child	*c = &m.child[role];
 	struct imsg	 imsg;
-	struct log_hdr	 lh;
-	char		 line[LOG_LINE_MAX + 32];
-	const char	*text;
-	size_t		 len;
 	int		 n;
 
 	while ((n = imsgbuf_get(&c->ibuf, &imsg)) > 0) {
@@ -453,18 +490,7 @@ monitor_dispatch_child(int role)
 		}
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_LOG:
-			len = imsg_get_len(&imsg) - sizeof(lh);
-			memcpy(&lh, imsg.data, sizeof(lh));
-			text = (const char *)imsg.data + sizeof(lh);
-			if (text[len - 1] != '\0' || strlen(text) != len - 1)
-				break;
-			/* fatal() lines name their process already */
-			if (strncmp(text, "fatal in ", 9) == 0)
-				strlcpy(line, text, sizeof(line));
-			else
-				snprintf(line, sizeof(line), "%s: %s",
-				    proc_name(role), text);
-			log_emit(lh.priority & LOG_PRIMASK, line);
+			monitor_child_log(role, &imsg);
 			break;
 		case IMSG_CHILD_READY:
 			c->ready = 1;
@@ -557,6 +583,8 @@ monitor_fill_runtime(struct ctl_runtime *rt)
 	rt->wait_failed = m.wait_failed;
 	rt->ctl_denied = control_denied();
 	rt->ctl_timeouts = control_timedout();
+	rt->local_read_failed = control_read_failed();
+	rt->local_unknown_request = control_bad_request();
 }
 
 void
@@ -601,43 +629,101 @@ monitor_cleanup(void)
 		    m.conf->general.lockfile);
 }
 
-/* Stop the children: SIGTERM, a grace period, then SIGKILL. */
-static void
-monitor_stop_children(void)
+/* Wait until no child is alive or the deadline passes. */
+static int
+monitor_wait_children(int64_t deadline)
 {
 	sigset_t	empty;
 	struct timespec	ts = { 0, 50 * 1000000 };
-	int64_t		deadline;
 	int		role, alive;
 
-	for (role = PROC_SYNC; role < PROC_MAX; role++) {
-		if (!m.child[role].alive)
-			continue;
-		m.child[role].stopping = 1;
-		kill(m.child[role].pid, SIGTERM);
-	}
 	sigemptyset(&empty);
-	deadline = monotime_ms() + SHUTDOWN_GRACE_MS;
 	for (;;) {
 		monitor_reap();
 		alive = 0;
 		for (role = PROC_SYNC; role < PROC_MAX; role++)
 			alive += m.child[role].alive;
-		if (alive == 0)
-			return;
-		if (monotime_ms() > deadline)
-			break;
+		if (alive == 0 || monotime_ms() > deadline)
+			return alive;
 		ppoll(NULL, 0, &ts, &empty);
 	}
+}
+
+/*
+ * Stop the children: IMSG_SHUTDOWN (a child still running as root
+ * cannot be signalled by the unprivileged monitor), SIGTERM, a grace
+ * period, SIGKILL.  Bounded: the monitor exits whatever happens.
+ */
+static void
+monitor_stop_children(void)
+{
+	struct child	*c;
+	int		 role;
+
 	for (role = PROC_SYNC; role < PROC_MAX; role++) {
-		if (!m.child[role].alive)
+		c = &m.child[role];
+		if (!c->alive)
+			continue;
+		c->stopping = 1;
+		if (c->chan_open &&
+		    imsg_compose(&c->ibuf, IMSG_SHUTDOWN, 0, 0, -1, NULL, 0)
+		    != -1)
+			(void)imsgbuf_write(&c->ibuf);
+		if (kill(c->pid, SIGTERM) == -1 && errno != ESRCH)
+			log_warn("kill %s process", proc_name(role));
+	}
+	if (monitor_wait_children(monotime_ms() + SHUTDOWN_GRACE_MS) == 0)
+		return;
+	for (role = PROC_SYNC; role < PROC_MAX; role++) {
+		c = &m.child[role];
+		if (!c->alive)
 			continue;
 		log_warnx("%s process (pid %d) did not stop, killing it",
-		    proc_name(role), (int)m.child[role].pid);
-		kill(m.child[role].pid, SIGKILL);
+		    proc_name(role), (int)c->pid);
+		if (kill(c->pid, SIGKILL) == -1)
+			log_warn("kill %s process", proc_name(role));
 	}
-	while (waitpid(-1, NULL, 0) > 0)
-		;
+	if (monitor_wait_children(monotime_ms() + SHUTDOWN_GRACE_MS) != 0)
+		log_warnx("giving up waiting for child processes");
+}
+
+/*
+ * Wait (bounded) until both children report they dropped privileges:
+ * only then can the unprivileged monitor still signal them, and a
+ * child that fails to start fails the start.
+ */
+static void
+monitor_wait_ready(void)
+{
+	struct pollfd	pfd[PROC_MAX];
+	sigset_t	empty;
+	struct timespec	ts = { 0, 100 * 1000000 };
+	int64_t		deadline = monotime_ms() + STARTUP_TIMEOUT_MS;
+	int		role;
+
+	sigemptyset(&empty);
+	while (!m.quit && (!m.child[PROC_SYNC].ready ||
+	    !m.child[PROC_KERNEL].ready)) {
+		if (monotime_ms() > deadline) {
+			log_warnx("child processes did not start in time");
+			m.quit = 1;
+			m.exit_code = 1;
+			break;
+		}
+		pfd[0].fd = -1;
+		pfd[0].events = 0;
+		for (role = PROC_SYNC; role < PROC_MAX; role++) {
+			pfd[role].fd = m.child[role].chan_open ?
+			    m.child[role].ibuf.fd : -1;
+			pfd[role].events = POLLIN;
+		}
+		if (ppoll(pfd, PROC_MAX, &ts, &empty) > 0)
+			for (role = PROC_SYNC; role < PROC_MAX; role++)
+				if (pfd[role].revents != 0)
+					monitor_child_io(role,
+					    pfd[role].revents);
+		monitor_handle_signals();
+	}
 }
 
 static __dead void
@@ -728,7 +814,8 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	monitor_lock(conf->general.lockfile);
 	m.sock_dirfd = monitor_open_parent(conf->general.unix_path,
 	    m.sock_base, sizeof(m.sock_base));
-	if ((m.ctl_fd = control_init(conf->general.unix_path, sockgid)) == -1)
+	if ((m.ctl_fd = control_init(conf->general.unix_path, m.sock_dirfd,
+	    m.sock_base, sockgid)) == -1)
 		exit(1);
 	control_set_groups(sockgid, 1, admingid, has_admin);
 	monitor_open_logs(conf);
@@ -739,10 +826,14 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	m.start_ms = monotime_ms();
 	monitor_signals();
 	monitor_spawn();
+	monitor_wait_ready();
+	if (m.quit)
+		monitor_exit();
 	control_listen(m.ctl_fd);
 
 	setproctitle("monitor");
 	privdrop(PROC_MONITOR, &m.ids, conf->general.chroot);
+	sandbox_restrict_unlink(m.sock_dirfd, m.lock_dirfd);
 	sandbox_enter(PROC_MONITOR, -1);
 	log_info("ctsyncd %s started (%s mode, config %s)", CTSYNCD_VERSION,
 	    conf->sync.mode ? conf_mode_name(conf->sync.mode) : "no sync",

@@ -47,6 +47,7 @@ void		 privdrop_rlimits(int);
 
 /* sandbox.c */
 void		 sandbox_enter(int, int);
+void		 sandbox_restrict_unlink(int, int);
 const char	*sandbox_syscall_name(int32_t, uint32_t, char *, size_t);
 
 /* channel.c: direction table checked before any dispatch */

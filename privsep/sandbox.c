@@ -24,6 +24,7 @@
 
 static int	sandbox_report_fd = -1;
 static int	sandbox_role = -1;
+static int	sandbox_unlink_dirs[2] = { -1, -1 };
 
 /* every role: "stdio" in pledge terms */
 static const int sc_common[] = {
@@ -43,7 +44,7 @@ static const int sc_common[] = {
 /* monitor: control socket, supervision, syslog, cleanup at exit */
 static const int sc_monitor[] = {
 	SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(shutdown),
-	SCMP_SYS(wait4), SCMP_SYS(unlinkat), SCMP_SYS(sendto),
+	SCMP_SYS(wait4), SCMP_SYS(sendto),
 	SCMP_SYS(fsync), SCMP_SYS(ftruncate), SCMP_SYS(flock),
 };
 
@@ -122,6 +123,9 @@ sandbox_common_args(scmp_filter_ctx ctx)
 	/* the SIGSYS reporter kills itself, nothing else */
 	c[0] = SCMP_A1(SCMP_CMP_EQ, SIGSYS);
 	sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, c);
+	/* abort() (FORTIFY, stack protector) must die of SIGABRT, not SIGSYS */
+	c[0] = SCMP_A2(SCMP_CMP_EQ, SIGABRT);
+	sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, c);
 	/* libc probes files and copes with EACCES; never kill for it */
 	sandbox_rule(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(fstat), 0, NULL);
 	sandbox_rule(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(newfstatat), 0,
@@ -135,6 +139,7 @@ static void
 sandbox_role_args(scmp_filter_ctx ctx, int role)
 {
 	struct scmp_arg_cmp	c[1];
+	int			i;
 
 	switch (role) {
 	case PROC_MONITOR:
@@ -148,6 +153,14 @@ sandbox_role_args(scmp_filter_ctx ctx, int role)
 		    NULL);
 		sandbox_rule(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(connect), 0,
 		    NULL);
+		/* removing the socket and lock file: their directories only */
+		for (i = 0; i < 2; i++) {
+			if (sandbox_unlink_dirs[i] == -1)
+				continue;
+			c[0] = SCMP_A0(SCMP_CMP_EQ, sandbox_unlink_dirs[i]);
+			sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
+			    c);
+		}
 		sandbox_allow(ctx, sc_monitor,
 		    sizeof(sc_monitor) / sizeof(sc_monitor[0]));
 		break;
@@ -178,6 +191,14 @@ sandbox_install_trap(int role, int report_fd)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) == -1)
 		fatal("sigaction(SIGSYS)");
+}
+
+/* The monitor may unlinkat() only relative to these directory fds. */
+void
+sandbox_restrict_unlink(int dirfd1, int dirfd2)
+{
+	sandbox_unlink_dirs[0] = dirfd1;
+	sandbox_unlink_dirs[1] = dirfd2;
 }
 
 /*

@@ -6,7 +6,7 @@ set -eu
 PKGS="gcc make pkg-config byacc libbsd-dev libmnl-dev \
 libnetfilter-conntrack-dev libseccomp-dev libcap-ng-dev \
 clang libclang-rt-14-dev bats mandoc conntrack conntrackd \
-nftables iproute2 procps passwd util-linux"
+nftables iproute2 procps passwd util-linux python3"
 
 missing=""
 for p in $PKGS; do

@@ -66,6 +66,8 @@ kill_child_test() {
 	[ ! -e "$SOCK" ]
 	[ ! -e "$LOCK" ]
 	grep -q "received SIGTERM, shutting down" "$DLOG"
+	# an orderly stop: no child complains
+	! grep -Eq "fatal|exited with status|did not stop" "$DLOG"
 }
 
 @test "SIGINT: clean shutdown too" {
@@ -108,7 +110,7 @@ kill_child_test() {
 
 @test "LogFile: conntrackd's line format, children's lines arrive through the monitor" {
 	sed -i "s|^General {|General {\n\tLogFile $RUN/ctsyncd.log|" "$CONF"
-	run ip netns exec "$NS" "$CTSYNCD" -C "$CONF"
+	run ip netns exec "$NS" "$CTSYNCD" -v -C "$CONF"
 	[ "$status" -eq 0 ]
 	cts_wait_ready
 	mon=$(cts_pid monitor)
@@ -118,8 +120,24 @@ kill_child_test() {
 	cat "$RUN/ctsyncd.log"
 	grep -Eq "^\[[A-Z][a-z]{2} .*\] \(pid=$mon\) \[info\] ctsyncd .* started" "$RUN/ctsyncd.log"
 	grep -q "(pid=$mon) \[warning\] kernel process (pid $victim) killed by signal 9" "$RUN/ctsyncd.log"
-	# the sync process noticed its peer was gone and said so itself
-	grep -q "fatal in sync: lost connection to kernel" "$RUN/ctsyncd.log"
+	# the sync process was told to stop and said so through the monitor
+	grep -q "(pid=$mon) \[debug\] sync: exiting" "$RUN/ctsyncd.log"
+	! grep -q "fatal in sync" "$RUN/ctsyncd.log"
 	[ ! -e "$SOCK" ]
 	[ ! -e "$LOCK" ]
+}
+
+@test "SIGTERM during start-up: bounded, clean, no process left" {
+	ip netns exec "$NS" "$CTSYNCD" -d -C "$CONF" 2> "$DLOG" &
+	DPID=$!
+	sleep 0.05
+	kill -TERM "$DPID"
+	cts_wait_exit "$DPID"
+	DPID=
+	sleep 0.3
+	[ -z "$(pgrep -f "ctsyncd: sync|ctsyncd: kernel" | while read -r p; do
+	    [ "$(readlink /proc/$p/root)" = "$RUN/empty" ] && echo "$p"; done)" ]
+	# nothing still runs as the daemon user from this test
+	[ -z "$(pgrep -u "$CTS_USER")" ]
+	[ ! -e "$SOCK" ]
 }

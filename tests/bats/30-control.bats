@@ -207,3 +207,53 @@ except OSError:
 	[ "$(grep -c 'control: garbage from uid 0, dropping' "$DLOG")" -eq 2 ]
 	grep -q "11 more like this: control: garbage from uid 0, dropping" "$DLOG"
 }
+
+@test "a read-only user cannot crowd out admins" {
+	cts_start
+	as_user "$CTS_READER" /usr/bin/python3 - "$SOCK" > "$RUN/crowd.out" <<'PY' &
+import socket, struct, sys, time
+held, busy = [], 0
+for _ in range(70):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    held.append(s)
+time.sleep(0.5)
+for s in held:
+    s.settimeout(0.2)
+    try:
+        d = s.recv(4096)
+        if len(d) >= 20 and struct.unpack("=i", d[16:20])[0] == 6:
+            busy += 1
+    except OSError:
+        pass
+print(busy)
+time.sleep(1.5)
+PY
+	crowd=$!
+	sleep 0.3
+	# root is served while the reader holds its connections
+	run "$CTL" -C "$CONF" -s process
+	[ "$status" -eq 0 ]
+	wait "$crowd"
+	# all but CTL_MAX_PER_READER (8) were told the daemon is busy
+	[ "$(cat "$RUN/crowd.out")" -ge 60 ]
+}
+
+@test "something that is not a socket at UNIX Path is neither used nor deleted" {
+	mkdir -p "$RUN/run"
+	echo precious > "$SOCK"
+	run ip netns exec "$NS" "$CTSYNCD" -d -C "$CONF"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"exists and is not a socket"* ]]
+	[ "$(cat "$SOCK")" = precious ]
+}
+
+@test "-j keeps stdout pure JSON" {
+	cts_start
+	run "$CTL" -C "$CONF" -j -k
+	[ "$status" -eq 0 ]
+	out=$("$CTL" -C "$CONF" -j -k 2>/dev/null || true)
+	[ -z "$out" ] || echo "$out" | python3 -c 'import json,sys; json.load(sys.stdin)'
+	rc=0; wait "$DPID" || rc=$?
+	DPID=
+}

@@ -143,6 +143,9 @@ test_words(void)
 	OK("shorten-timers", CTL_OP_RESET_TIMERS, 0, 0);
 	OK("stop", CTL_OP_KILL, 0, 0);
 	OK("-j show status", CTL_OP_STATUS, 0, CTL_FLAG_JSON);
+	OK("show -j", CTL_OP_STATUS, 0, CTL_FLAG_JSON);
+	OK("show internal -x", CTL_OP_DUMP_INTERNAL, CTL_TABLE_CT,
+	    CTL_FLAG_XML);
 }
 
 static void
