@@ -44,7 +44,9 @@ for fw in fw1 fw2; do
 	ip -n "$TAG-$fw" link set lo up
 	ip -n "$TAG-$fw" link set sync0 up
 done
-ip netns exec "$TAG-fw1" ping -c1 -W2 169.254.100.2 | sed -n 2p
+for fw in fw1 fw2; do
+	printf "%s: " "$fw"; ip -n "$TAG-$fw" -br addr show dev sync0
+done
 
 write_conf() {
 	local fw=$1 me=$2 peer=$3
