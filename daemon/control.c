@@ -106,9 +106,8 @@ control_bad_request(void)
 }
 
 void
-control_set_groups(gid_t sockgid, int has_sock, gid_t admingid, int has_admin)
+control_set_groups(gid_t sockgid, gid_t admingid, int has_admin)
 {
-	(void)has_sock;
 	ctl_sock_gid = sockgid;
 	ctl_admin_gid = admingid;
 	ctl_has_admin = has_admin;

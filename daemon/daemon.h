@@ -44,7 +44,7 @@ int	control_pollfds(struct pollfd *, int);
 void	control_handle(struct pollfd *, int, int64_t);
 void	control_timeouts(int64_t);
 void	control_child_reply(int, const struct imsg *);
-void	control_set_groups(gid_t, int, gid_t, int);
+void	control_set_groups(gid_t, gid_t, int);
 void	control_shutdown(void);
 uint64_t control_denied(void);
 uint64_t control_timedout(void);

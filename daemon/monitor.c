@@ -617,9 +617,14 @@ monitor_fill_processes(struct ctl_process *p, int *n)
 	}
 }
 
+/* Also runs from atexit(), so a fatal() leaves no socket or lock behind. */
 static void
 monitor_cleanup(void)
 {
+	static int	done;
+
+	if (done++)
+		return;
 	control_shutdown();
 	if (unlinkat(m.sock_dirfd, m.sock_base, 0) == -1 && errno != ENOENT)
 		log_warn("cannot remove control socket %s",
@@ -817,12 +822,14 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	if ((m.ctl_fd = control_init(conf->general.unix_path, m.sock_dirfd,
 	    m.sock_base, sockgid)) == -1)
 		exit(1);
-	control_set_groups(sockgid, 1, admingid, has_admin);
+	control_set_groups(sockgid, admingid, has_admin);
 	monitor_open_logs(conf);
 
 	if (!opts->debug && daemon(0, 0) == -1)
 		err(1, "daemon");
 	monitor_write_pid();
+	/* after daemon(): its parent leaves with _exit(), children exec */
+	atexit(monitor_cleanup);
 	m.start_ms = monotime_ms();
 	monitor_signals();
 	monitor_spawn();
