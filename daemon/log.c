@@ -28,7 +28,7 @@ static int		 log_fd = -1;		/* LogFile */
 static const char	*log_procname = "monitor";
 static struct imsgbuf	*log_fwd;		/* children: to the monitor */
 
-static char		 last_line[LOG_LINE_MAX * 4];
+static char		 last_line[LOG_EMIT_MAX];
 static int		 last_pri;
 static unsigned long	 last_repeats;
 static time_t		 last_time;
@@ -102,7 +102,7 @@ static void
 log_write(int pri, const char *line)
 {
 	char		 tbuf[64];
-	char		 out[LOG_LINE_MAX * 4 + 128];
+	char		 out[LOG_EMIT_MAX + 128];
 	struct tm	 tm;
 	time_t		 now;
 	int		 n;
@@ -133,7 +133,7 @@ log_write(int pri, const char *line)
 void
 log_flush_repeats(void)
 {
-	char	buf[LOG_LINE_MAX * 4 + 64];
+	char	buf[LOG_EMIT_MAX + 64];
 
 	if (last_repeats == 0 || time(NULL) - last_time < REPEAT_WINDOW)
 		return;
@@ -148,7 +148,7 @@ log_flush_repeats(void)
 void
 log_emit(int pri, const char *line)
 {
-	char	buf[LOG_LINE_MAX * 4 + 64];
+	char	buf[LOG_EMIT_MAX + 64];
 	time_t	now = time(NULL);
 
 	if (pri == LOG_DEBUG && !log_verbose)

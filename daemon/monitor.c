@@ -37,7 +37,7 @@ struct child {
 	int		 alive;
 	int		 chan_open;
 	int		 ready;
-	int		 stopping;	/* we sent it SIGTERM */
+	int		 stopping;	/* we asked it to stop */
 	int		 report_fd;
 	struct imsgbuf	 ibuf;
 };
@@ -405,15 +405,15 @@ static void
 monitor_reap(void)
 {
 	pid_t	pid;
-	int	status[PROC_MAX], dead[PROC_MAX] = { 0 };
+	int	st, status[PROC_MAX], dead[PROC_MAX] = { 0 };
 	int	role, culprit = -1;
 
-	while ((pid = waitpid(-1, &status[0], WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (role = PROC_SYNC; role < PROC_MAX; role++) {
 			if (m.child[role].pid != pid || !m.child[role].alive)
 				continue;
 			m.child[role].alive = 0;
-			status[role] = status[0];
+			status[role] = st;
 			dead[role] = 1;
 		}
 	}
@@ -443,7 +443,7 @@ static void
 monitor_child_log(int role, const struct imsg *imsg)
 {
 	struct log_hdr	 lh;
-	char		 line[LOG_LINE_MAX * 4 + 32], own[32];
+	char		 line[LOG_EMIT_MAX + 32], own[32];
 	const uint8_t	*text;
 	size_t		 len, i, n;
 	int		 pri;
@@ -510,20 +510,37 @@ monitor_dispatch_child(int role)
 }
 
 /*
+ * Reap until the child `which' (or, with -1, every child) is gone or the
+ * deadline passes; returns how many of those are still alive.
+ */
+static int
+monitor_wait_children(int which, int64_t deadline)
+{
+	sigset_t	empty;
+	struct timespec	ts = { 0, 20 * 1000000 };
+	int		role, alive;
+
+	sigemptyset(&empty);
+	for (;;) {
+		monitor_reap();
+		alive = 0;
+		for (role = PROC_SYNC; role < PROC_MAX; role++)
+			if (which == -1 || which == role)
+				alive += m.child[role].alive;
+		if (alive == 0 || monotime_ms() > deadline)
+			return alive;
+		ppoll(NULL, 0, &ts, &empty);
+	}
+}
+
+/*
  * The channel to a child closed.  It normally died: give SIGCHLD a
  * moment so the log says how, rather than just "connection lost".
  */
 static void
 monitor_child_gone(int role)
 {
-	struct timespec	ts = { 0, 20 * 1000000 };
-	int64_t		deadline = monotime_ms() + 1000;
-
-	while (m.child[role].alive && monotime_ms() < deadline) {
-		monitor_reap();
-		if (m.child[role].alive)
-			nanosleep(&ts, NULL);
-	}
+	monitor_wait_children(role, monotime_ms() + 1000);
 	if (m.child[role].alive && !m.quit) {
 		log_warnx("lost connection to %s process, shutting down",
 		    proc_name(role));
@@ -634,26 +651,6 @@ monitor_cleanup(void)
 		    m.conf->general.lockfile);
 }
 
-/* Wait until no child is alive or the deadline passes. */
-static int
-monitor_wait_children(int64_t deadline)
-{
-	sigset_t	empty;
-	struct timespec	ts = { 0, 50 * 1000000 };
-	int		role, alive;
-
-	sigemptyset(&empty);
-	for (;;) {
-		monitor_reap();
-		alive = 0;
-		for (role = PROC_SYNC; role < PROC_MAX; role++)
-			alive += m.child[role].alive;
-		if (alive == 0 || monotime_ms() > deadline)
-			return alive;
-		ppoll(NULL, 0, &ts, &empty);
-	}
-}
-
 /*
  * Stop the children: IMSG_SHUTDOWN (a child still running as root
  * cannot be signalled by the unprivileged monitor), SIGTERM, a grace
@@ -677,7 +674,7 @@ monitor_stop_children(void)
 		if (kill(c->pid, SIGTERM) == -1 && errno != ESRCH)
 			log_warn("kill %s process", proc_name(role));
 	}
-	if (monitor_wait_children(monotime_ms() + SHUTDOWN_GRACE_MS) == 0)
+	if (monitor_wait_children(-1, monotime_ms() + SHUTDOWN_GRACE_MS) == 0)
 		return;
 	for (role = PROC_SYNC; role < PROC_MAX; role++) {
 		c = &m.child[role];
@@ -688,8 +685,25 @@ monitor_stop_children(void)
 		if (kill(c->pid, SIGKILL) == -1)
 			log_warn("kill %s process", proc_name(role));
 	}
-	if (monitor_wait_children(monotime_ms() + SHUTDOWN_GRACE_MS) != 0)
+	if (monitor_wait_children(-1, monotime_ms() + SHUTDOWN_GRACE_MS) != 0)
 		log_warnx("giving up waiting for child processes");
+}
+
+/* pfd[role] for each child channel; pfd[0] (the monitor) unused */
+static void
+monitor_child_pollfds(struct pollfd *pfd)
+{
+	int	role;
+
+	pfd[PROC_MONITOR].fd = -1;
+	pfd[PROC_MONITOR].events = 0;
+	for (role = PROC_SYNC; role < PROC_MAX; role++) {
+		pfd[role].fd = m.child[role].chan_open ?
+		    m.child[role].ibuf.fd : -1;
+		pfd[role].events = POLLIN;
+		if (imsgbuf_queuelen(&m.child[role].ibuf) > 0)
+			pfd[role].events |= POLLOUT;
+	}
 }
 
 /*
@@ -715,13 +729,7 @@ monitor_wait_ready(void)
 			m.exit_code = 1;
 			break;
 		}
-		pfd[0].fd = -1;
-		pfd[0].events = 0;
-		for (role = PROC_SYNC; role < PROC_MAX; role++) {
-			pfd[role].fd = m.child[role].chan_open ?
-			    m.child[role].ibuf.fd : -1;
-			pfd[role].events = POLLIN;
-		}
+		monitor_child_pollfds(pfd);
 		if (ppoll(pfd, PROC_MAX, &ts, &empty) > 0)
 			for (role = PROC_SYNC; role < PROC_MAX; role++)
 				if (pfd[role].revents != 0)
@@ -770,15 +778,7 @@ monitor_loop(void)
 
 	sigemptyset(&empty);
 	while (!m.quit) {
-		for (role = PROC_SYNC; role < PROC_MAX; role++) {
-			pfd[role].fd = m.child[role].chan_open ?
-			    m.child[role].ibuf.fd : -1;
-			pfd[role].events = POLLIN;
-			if (imsgbuf_queuelen(&m.child[role].ibuf) > 0)
-				pfd[role].events |= POLLOUT;
-		}
-		pfd[0].fd = -1;
-		pfd[0].events = 0;
+		monitor_child_pollfds(pfd);
 		nctl = control_pollfds(&pfd[PROC_MAX], MAX_POLLFDS - PROC_MAX);
 		ts.tv_sec = 0;
 		ts.tv_nsec = 250 * 1000000;

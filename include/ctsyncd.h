@@ -197,5 +197,7 @@ struct log_hdr {
 	int32_t		priority;	/* LOG_* */
 };
 #define LOG_LINE_MAX		1024
+/* a child's line after escaping (each byte may become \ooo) */
+#define LOG_EMIT_MAX		(LOG_LINE_MAX * 4)
 
 #endif
