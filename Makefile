@@ -41,13 +41,18 @@ IMSG_OBJS   := privsep/imsg.o
 CONF_OBJS   := daemon/parse.o daemon/config.o
 PRIV_OBJS   := privsep/proc.o privsep/privdrop.o privsep/sandbox.o \
 	       privsep/channel.o daemon/config_imsg.o
+ENTRY_OBJS  := daemon/ctentry.o daemon/ctnfct.o
 DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o \
-	       daemon/log.o daemon/sync.o daemon/kernel.o \
+	       daemon/log.o daemon/sync.o daemon/kernel.o daemon/cache.o \
+	       daemon/ctnl.o daemon/kfilter.o daemon/kdump.o daemon/kwrite.o \
+	       daemon/intcache.o daemon/scommit.o daemon/ctldump.o \
+	       $(ENTRY_OBJS) \
 	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/json.o \
-	       $(CONF_OBJS) $(IMSG_OBJS)
+	       $(ENTRY_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 
-UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep
+UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep test_ctentry \
+	       test_cache
 FUZZERS     := fuzz_imsg fuzz_config
 
 BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
@@ -91,6 +96,11 @@ $(B)/tests/test_privsep: $(B)/tests/unit/test_privsep.o $(B)/privsep/channel.o \
 	    $(B)/daemon/config_imsg.o $(addprefix $(B)/,$(CONF_OBJS) $(IMSG_OBJS))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_ctlparse: $(B)/tests/unit/test_ctlparse.o $(B)/ctl/parser.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_ctentry: $(B)/tests/unit/test_ctentry.o $(addprefix $(B)/,$(ENTRY_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_cache: $(B)/tests/unit/test_cache.o $(B)/daemon/cache.o \
+	    $(B)/daemon/ctentry.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))

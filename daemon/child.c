@@ -19,6 +19,20 @@
 
 enum { CHAN_MONITOR = 0, CHAN_PEER, CHAN_MAX };
 
+#define CHILD_MAX_FDS	8	/* role sockets: netlink, sync links */
+
+struct child_fd {
+	int		 fd;
+	short		 events;
+	child_fd_cb	 cb;
+};
+
+static struct child_fd		 xfd[CHILD_MAX_FDS];
+static int			 nxfd;
+static int64_t			 timer_at = -1;
+static child_timer_cb		 timer_cb;
+static child_idle_cb		 idle_cb;
+
 static struct imsgbuf		 chan[CHAN_MAX];
 static int			 chan_role[CHAN_MAX];
 static int			 my_role;
@@ -94,6 +108,55 @@ child_send_peer(uint32_t type, uint32_t id, const void *data, size_t len)
 		fatal("%s: compose", __func__);
 }
 
+/* Register a role socket; events may be changed later, 0 = not polled. */
+void
+child_fd_add(int fd, short events, child_fd_cb cb)
+{
+	if (nxfd >= CHILD_MAX_FDS)
+		fatalx("%s: too many descriptors", __func__);
+	xfd[nxfd].fd = fd;
+	xfd[nxfd].events = events;
+	xfd[nxfd].cb = cb;
+	nxfd++;
+}
+
+void
+child_fd_events(int fd, short events)
+{
+	int	i;
+
+	for (i = 0; i < nxfd; i++)
+		if (xfd[i].fd == fd)
+			xfd[i].events = events;
+}
+
+/* One timer per role is enough: the role multiplexes its own deadlines. */
+void
+child_set_timer(int64_t at, child_timer_cb cb)
+{
+	timer_at = at;
+	timer_cb = cb;
+}
+
+/* Called after every loop iteration: flush batches, refill queues. */
+void
+child_set_idle(child_idle_cb cb)
+{
+	idle_cb = cb;
+}
+
+size_t
+child_peer_queued(void)
+{
+	return imsgbuf_queuelen(&chan[CHAN_PEER]);
+}
+
+size_t
+child_monitor_queued(void)
+{
+	return imsgbuf_queuelen(&chan[CHAN_MONITOR]);
+}
+
 static void
 child_dispatch(int c)
 {
@@ -141,11 +204,59 @@ child_peer_lost(void)
 		fatalx("lost connection to %s", proc_name(chan_role[CHAN_PEER]));
 }
 
+static int
+child_poll_timeout(void)
+{
+	int64_t	now, left;
+
+	if (timer_at < 0)
+		return 1000;
+	now = monotime_ms();
+	left = timer_at - now;
+	if (left <= 0)
+		return 0;
+	return left > 1000 ? 1000 : (int)left;
+}
+
+static void
+child_run_timer(void)
+{
+	child_timer_cb	cb = timer_cb;
+	int64_t		now = monotime_ms();
+
+	if (timer_at < 0 || now < timer_at || cb == NULL)
+		return;
+	timer_at = -1;		/* the callback re-arms if it wants */
+	cb(now);
+}
+
+/* Returns 1 when the loop must stop reading (peer lost). */
+static int
+child_channel_io(int c, short revents)
+{
+	int	n;
+
+	if (revents & POLLOUT && imsgbuf_write(&chan[c]) == -1)
+		fatal("write to %s", proc_name(chan_role[c]));
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+		return 0;
+	if ((n = imsgbuf_read(&chan[c])) == -1)
+		fatal("read from %s", proc_name(chan_role[c]));
+	if (n == 0 && c == CHAN_PEER) {
+		child_peer_lost();
+		return 1;
+	}
+	if (n == 0)
+		fatalx("lost connection to %s", proc_name(chan_role[c]));
+	child_dispatch(c);
+	return 0;
+}
+
 static __dead void
 child_loop(void)
 {
-	struct pollfd	pfd[CHAN_MAX];
-	int		c, n;
+	struct pollfd	pfd[CHAN_MAX + CHILD_MAX_FDS];
+	int		c, i;
 
 	while (!child_quit) {
 		for (c = 0; c < CHAN_MAX; c++) {
@@ -154,28 +265,25 @@ child_loop(void)
 			if (imsgbuf_queuelen(&chan[c]) > 0)
 				pfd[c].events |= POLLOUT;
 		}
-		if (poll(pfd, CHAN_MAX, 1000) == -1) {
+		for (i = 0; i < nxfd; i++) {
+			pfd[CHAN_MAX + i].fd = xfd[i].events ? xfd[i].fd : -1;
+			pfd[CHAN_MAX + i].events = xfd[i].events;
+			pfd[CHAN_MAX + i].revents = 0;
+		}
+		if (poll(pfd, CHAN_MAX + nxfd, child_poll_timeout()) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		for (c = 0; c < CHAN_MAX; c++) {
-			if (pfd[c].revents & POLLOUT &&
-			    imsgbuf_write(&chan[c]) == -1)
-				fatal("write to %s", proc_name(chan_role[c]));
-			if ((pfd[c].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-				continue;
-			if ((n = imsgbuf_read(&chan[c])) == -1)
-				fatal("read from %s", proc_name(chan_role[c]));
-			if (n == 0 && c == CHAN_PEER) {
-				child_peer_lost();
+		for (c = 0; c < CHAN_MAX; c++)
+			if (child_channel_io(c, pfd[c].revents))
 				break;
-			}
-			if (n == 0)
-				fatalx("lost connection to %s",
-				    proc_name(chan_role[c]));
-			child_dispatch(c);
-		}
+		for (i = 0; i < nxfd && !child_quit; i++)
+			if (pfd[CHAN_MAX + i].revents)
+				xfd[i].cb(xfd[i].fd, pfd[CHAN_MAX + i].revents);
+		child_run_timer();
+		if (idle_cb != NULL && !child_quit)
+			idle_cb();
 	}
 	log_debug("exiting");
 	(void)imsgbuf_flush(&chan[CHAN_MONITOR]);
@@ -235,5 +343,9 @@ child_main(int role, int debug, int verbose)
 	sandbox_enter(role, PROC_FD_REPORT);
 	child_send_monitor(IMSG_CHILD_READY, 0, NULL, 0);
 	testhook_after_sandbox(role);
+	if (role == PROC_SYNC)
+		sync_start();
+	else
+		kernel_start();
 	child_loop();
 }

@@ -17,10 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctentry.h"
 #include "daemon.h"
 #include "log.h"
 
 #define CTL_REPLY_TIMEOUT_MS	30000
+#define CTL_LONG_OP_TIMEOUT_MS	(15 * 60 * 1000)	/* commit, -t, -F of 1M+ */
+#define CTL_DUMP_QUEUE_HIGH	32	/* chunks queued to a slow reader */
 #define CTL_MAX_GROUPS		65536
 #define CTL_MAX_PER_READER	8	/* keeps slots free for admins */
 
@@ -46,6 +49,7 @@ struct ctl_conn {
 	int			 state;
 	int64_t			 deadline;
 	struct ctl_request	 req;
+	uint32_t		 owed_more;	/* dump chunks not yet asked */
 };
 
 static TAILQ_HEAD(, ctl_conn)	ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
@@ -404,10 +408,69 @@ control_not_implemented(struct ctl_conn *c, const char *what)
 	control_result(c, CTL_RES_NOTIMPL, msg);
 }
 
+static int
+op_is_long(uint32_t op)
+{
+	return op == CTL_OP_COMMIT || op == CTL_OP_FLUSH_KERNEL ||
+	    op == CTL_OP_RESET_TIMERS || op == CTL_OP_RESYNC_KERNEL ||
+	    op == CTL_OP_DUMP_INTERNAL || op == CTL_OP_DUMP_EXTERNAL;
+}
+
+/* Which child does the work: 0 = none (answered here). */
+static int
+op_owner(const struct ctl_request *req)
+{
+	switch (req->op) {
+	case CTL_OP_COMMIT:
+	case CTL_OP_FLUSH_CACHE:
+	case CTL_OP_RESYNC_KERNEL:
+	case CTL_OP_DUMP_INTERNAL:
+	case CTL_OP_DUMP_EXTERNAL:
+	case CTL_OP_STATUS:
+		return PROC_SYNC;
+	case CTL_OP_FLUSH_KERNEL:
+	case CTL_OP_RESET_TIMERS:
+		return PROC_KERNEL;
+	case CTL_OP_STATS:
+		if (req->arg == CTL_STATS_RUNTIME)
+			return PROC_KERNEL;
+		if (req->arg == CTL_STATS_SUMMARY ||
+		    req->arg == CTL_STATS_CACHE ||
+		    req->arg == CTL_STATS_EXPECT)
+			return PROC_SYNC;
+		return 0;
+	}
+	return 0;
+}
+
+static void
+control_relay(struct ctl_conn *c, int role)
+{
+	struct ctl_request	*req = &c->req;
+	uint32_t		 type;
+
+	c->state = CONN_WAIT_CHILD;
+	if (op_is_long(req->op))
+		c->deadline = monotime_ms() + CTL_LONG_OP_TIMEOUT_MS;
+	if (req->op == CTL_OP_STATUS)
+		type = IMSG_SYNC_STATUS_REQ;
+	else if (req->op == CTL_OP_STATS && req->arg == CTL_STATS_RUNTIME)
+		type = IMSG_KERNEL_STATS_REQ;
+	else
+		type = role == PROC_SYNC ? IMSG_SYNC_OP_REQ :
+		    IMSG_KERNEL_OP_REQ;
+	if (type == IMSG_SYNC_STATUS_REQ || type == IMSG_KERNEL_STATS_REQ)
+		monitor_relay_to_child(role, type, c->id, NULL, 0);
+	else
+		monitor_relay_to_child(role, type, c->id, req, sizeof(*req));
+}
+
 static void
 control_dispatch_request(struct ctl_conn *c)
 {
 	struct ctl_request	*req = &c->req;
+	int			 role;
+	char			 what[64];
 
 	if (req->op == CTL_OP_KILL) {
 		log_info("control: kill requested by uid %u pid %d", c->uid,
@@ -416,24 +479,15 @@ control_dispatch_request(struct ctl_conn *c)
 		monitor_shutdown_request();
 		return;
 	}
-	if (req->op == CTL_OP_STATUS) {
-		c->state = CONN_WAIT_CHILD;
-		monitor_relay_to_child(PROC_SYNC, IMSG_SYNC_STATUS_REQ, c->id);
-		return;
-	}
-	if (req->op == CTL_OP_STATS && req->arg == CTL_STATS_RUNTIME) {
-		c->state = CONN_WAIT_CHILD;
-		monitor_relay_to_child(PROC_KERNEL, IMSG_KERNEL_STATS_REQ,
-		    c->id);
-		return;
-	}
 	if (req->op == CTL_OP_STATS && req->arg == CTL_STATS_PROCESS) {
 		control_reply_processes(c);
 		return;
 	}
+	if ((role = op_owner(req)) != 0) {
+		control_relay(c, role);
+		return;
+	}
 	if (req->op == CTL_OP_STATS) {
-		char what[64];
-
 		snprintf(what, sizeof(what), "statistics section %s",
 		    stats_names[req->arg]);
 		control_not_implemented(c, what);
@@ -474,46 +528,133 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	control_dispatch_request(c);
 }
 
+/* The client read enough: ask sync for the dump chunks we owe it. */
+static void
+control_dump_pace(struct ctl_conn *c)
+{
+	while (c->owed_more > 0 &&
+	    imsgbuf_queuelen(&c->ibuf) < CTL_DUMP_QUEUE_HIGH) {
+		c->owed_more--;
+		monitor_relay_to_child(PROC_SYNC, IMSG_SYNC_DUMP_MORE, c->id,
+		    NULL, 0);
+	}
+}
+
+/* A dump chunk: forwarded as it is, once its framing adds up. */
+static int
+control_dump_chunk(struct ctl_conn *c, int role, const struct imsg *imsg)
+{
+	struct ct_batch_hdr	 h;
+	size_t			 len = imsg_get_len(imsg), isz;
+	uint32_t		 type = imsg_get_type(imsg);
+	char			 buf[MAX_IMSGSIZE_CTL];
+
+	isz = type == IMSG_CTL_CT_DUMP ? sizeof(struct ct_dump_item) :
+	    sizeof(struct exp_dump_item);
+	if (role != PROC_SYNC || (c->req.op != CTL_OP_DUMP_INTERNAL &&
+	    c->req.op != CTL_OP_DUMP_EXTERNAL) || len > sizeof(buf) -
+	    IMSG_HEADER_SIZE || imsg_get_data(imsg, buf, len) == -1)
+		return -1;
+	memcpy(&h, buf, sizeof(h));
+	if (len != sizeof(h) + (size_t)h.count * isz)
+		return -1;
+	imsg_compose(&c->ibuf, type, 0, 0, -1, buf, len);
+	c->owed_more++;
+	c->deadline = monotime_ms() + CTL_LONG_OP_TIMEOUT_MS;
+	control_dump_pace(c);
+	return 0;
+}
+
+static int
+control_child_result(struct ctl_conn *c, const struct imsg *imsg)
+{
+	struct ctl_result	r;
+
+	if (imsg_get_data(imsg, &r, sizeof(r)) == -1 || r.status < 0 ||
+	    r.status > CTL_RES_BUSY)
+		return -1;
+	r.msg[sizeof(r.msg) - 1] = '\0';
+	control_result(c, r.status, r.msg);
+	return 0;
+}
+
+static int
+control_stats_reply(struct ctl_conn *c, int role, const struct imsg *imsg)
+{
+	struct kernel_stats	ks;
+	struct ctl_runtime	rt;
+	struct sync_stats	ss;
+
+	if (imsg_get_type(imsg) == IMSG_CTL_SYNC_STATS) {
+		if (role != PROC_SYNC || c->req.op != CTL_OP_STATS ||
+		    imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
+			return -1;
+		imsg_compose(&c->ibuf, IMSG_CTL_SYNC_STATS, 0, 0, -1, &ss,
+		    sizeof(ss));
+		return 0;	/* the result follows */
+	}
+	if (role != PROC_KERNEL || c->req.op != CTL_OP_STATS ||
+	    c->req.arg != CTL_STATS_RUNTIME ||
+	    imsg_get_data(imsg, &ks, sizeof(ks)) == -1)
+		return -1;
+	memset(&rt, 0, sizeof(rt));
+	monitor_fill_runtime(&rt);
+	rt.kernel = ks;
+	imsg_compose(&c->ibuf, IMSG_CTL_RUNTIME, 0, 0, -1, &rt, sizeof(rt));
+	control_result(c, CTL_RES_OK, "");
+	return 0;
+}
+
+static int
+control_status_reply(struct ctl_conn *c, int role, const struct imsg *imsg)
+{
+	struct sync_status	ss;
+	struct ctl_status	st;
+
+	if (role != PROC_SYNC || c->req.op != CTL_OP_STATUS ||
+	    imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
+		return -1;
+	memset(&st, 0, sizeof(st));
+	monitor_fill_status(&st);
+	st.replicating = ss.replicating;
+	st.sync = ss;
+	/* in sync: start-up dump merged, no overrun waiting for a resync */
+	st.in_sync = ss.startup_done && !ss.resync_pending;
+	imsg_compose(&c->ibuf, IMSG_CTL_STATUS, 0, 0, -1, &st, sizeof(st));
+	control_result(c, CTL_RES_OK, "");
+	return 0;
+}
+
 /* Replies from children, routed by the id we gave the connection. */
 void
 control_child_reply(int role, const struct imsg *imsg)
 {
-	struct ctl_conn		*c;
-	struct kernel_stats	 ks;
-	struct sync_status	 ss;
-	struct ctl_runtime	 rt;
-	struct ctl_status	 st;
+	struct ctl_conn	*c;
+	int		 rc = -1;
 
 	if ((c = control_by_id(imsg_get_id(imsg))) == NULL ||
 	    c->state != CONN_WAIT_CHILD)
 		return;		/* the client went away meanwhile */
-	memset(&rt, 0, sizeof(rt));
-	memset(&st, 0, sizeof(st));
 	switch (imsg_get_type(imsg)) {
 	case IMSG_KERNEL_STATS:
-		if (role != PROC_KERNEL || c->req.op != CTL_OP_STATS ||
-		    c->req.arg != CTL_STATS_RUNTIME ||
-		    imsg_get_data(imsg, &ks, sizeof(ks)) == -1)
-			break;
-		monitor_fill_runtime(&rt);
-		rt.kernel = ks;
-		imsg_compose(&c->ibuf, IMSG_CTL_RUNTIME, 0, 0, -1, &rt,
-		    sizeof(rt));
-		control_result(c, CTL_RES_OK, "");
-		return;
+	case IMSG_CTL_SYNC_STATS:
+		rc = control_stats_reply(c, role, imsg);
+		break;
 	case IMSG_SYNC_STATUS:
-		if (role != PROC_SYNC || c->req.op != CTL_OP_STATUS ||
-		    imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
-			break;
-		monitor_fill_status(&st);
-		st.replicating = ss.replicating;
-		st.in_sync = 0;	/* no replication, so never in sync */
-		imsg_compose(&c->ibuf, IMSG_CTL_STATUS, 0, 0, -1, &st,
-		    sizeof(st));
-		control_result(c, CTL_RES_OK, "");
-		return;
+		rc = control_status_reply(c, role, imsg);
+		break;
+	case IMSG_CTL_CT_DUMP:
+	case IMSG_CTL_EXP_DUMP:
+		rc = control_dump_chunk(c, role, imsg);
+		break;
+	case IMSG_CHILD_RESULT:
+		if (role == op_owner(&c->req))
+			rc = control_child_result(c, imsg);
+		break;
 	}
-	control_result(c, CTL_RES_ERROR, "bad reply from a child process");
+	if (rc == -1)
+		control_result(c, CTL_RES_ERROR, "bad reply from a child "
+		    "process");
 }
 
 int
@@ -555,6 +696,7 @@ control_conn_io(struct ctl_conn *c, short revents)
 			control_close(c);
 			return;
 		}
+		control_dump_pace(c);
 	}
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0)
 		return;

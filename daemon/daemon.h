@@ -31,7 +31,8 @@ int	conf_recv(struct ctsyncd_conf *, struct priv_ids *,
 
 /* monitor.c */
 __dead void	monitor_main(struct ctsyncd_conf *, const struct monitor_opts *);
-void		monitor_relay_to_child(int, uint32_t, uint32_t);
+void		monitor_relay_to_child(int, uint32_t, uint32_t, const void *,
+		    size_t);
 void		monitor_shutdown_request(void);
 void		monitor_fill_runtime(struct ctl_runtime *);
 void		monitor_fill_status(struct ctl_status *);
@@ -52,20 +53,33 @@ uint64_t control_read_failed(void);
 uint64_t control_bad_request(void);
 
 /* child.c */
-typedef void (*child_dispatch_fn)(struct imsgbuf *, struct imsg *, int);
+typedef void (*child_fd_cb)(int, short);
+typedef void (*child_timer_cb)(int64_t);
+typedef void (*child_idle_cb)(void);
 __dead void	child_main(int, int, int);
 void		child_send_monitor(uint32_t, uint32_t, const void *, size_t);
 void		child_send_peer(uint32_t, uint32_t, const void *, size_t);
+void		child_fd_add(int, short, child_fd_cb);
+void		child_fd_events(int, short);
+void		child_set_timer(int64_t, child_timer_cb);
+void		child_set_idle(child_idle_cb);
+size_t		child_peer_queued(void);
+size_t		child_monitor_queued(void);
 
-/* sync.c / kernel.c: per-role dispatch (from = sending role) */
+/* sync.c / kernel.c: per-role life (from = sending role) */
 void	sync_init(const struct ctsyncd_conf *);
+void	sync_start(void);
 void	sync_dispatch(struct imsg *, int);
 void	kernel_init(const struct ctsyncd_conf *);
+void	kernel_start(void);
 void	kernel_dispatch(struct imsg *, int);
 
 /* testhook.c: no-op unless built with CTSYNCD_TEST_HOOKS */
 void	testhook_after_sandbox(int);
 int	testhook_enabled(void);
+int	testhook_mirror(void);
+void	testhook_inject_load(void);
+void	testhook_inject_send(void);
 
 /* monotime */
 int64_t	monotime_ms(void);

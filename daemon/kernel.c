@@ -1,37 +1,425 @@
 /*
- * The kernel process: the only one that may change the kernel's
- * conntrack tables (it keeps CAP_NET_ADMIN).  In this version it holds
- * the configuration and reports its counters; ctnetlink work comes with
- * the kernel modules.
+ * The kernel process: the only one that talks ctnetlink and may change
+ * the kernel's conntrack and expectation tables (it keeps CAP_NET_ADMIN).
+ * It turns events and dumps into compact records for sync, and applies
+ * what sync asks for (commit) only after validating every record of a
+ * message; a bad message is refused whole.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "ctentry.h"
+#include "ctnl.h"
 #include "daemon.h"
+#include "kernel.h"
+#include "kfilter.h"
 #include "log.h"
 
-static const struct ctsyncd_conf *kconf;
-static struct kernel_stats	 kstats;
+#define CT_GROUPS	((1U << (NFNLGRP_CONNTRACK_NEW - 1)) |		\
+			 (1U << (NFNLGRP_CONNTRACK_UPDATE - 1)) |	\
+			 (1U << (NFNLGRP_CONNTRACK_DESTROY - 1)))
+#define EXP_GROUPS	((1U << (NFNLGRP_CONNTRACK_EXP_NEW - 1)) |	\
+			 (1U << (NFNLGRP_CONNTRACK_EXP_UPDATE - 1)) |	\
+			 (1U << (NFNLGRP_CONNTRACK_EXP_DESTROY - 1)))
+
+/*
+ * The event socket must hold the events of one commit batch while we
+ * wait for its ACKs; below this, a commit would overrun it.
+ */
+#define EVENT_RCVBUF_MIN	(4U * 1024 * 1024)
+#define CMD_RCVBUF		(1U * 1024 * 1024)
+/* stop reading netlink while this many imsgs wait for sync */
+#define PEER_QUEUE_HIGH		512
+#define PEER_QUEUE_LOW		128
+
+const struct ctsyncd_conf	*kconf;
+struct kernel_stats		 kstats;
+struct ctnl			 kev, kdump, kcmd;
+
+static uint32_t			 kev_groups;
+static int			 kev_paused;
+static char			 rbuf[65536];
+
+static struct kbatch		 ev_ct, ev_exp;
+
+void
+kernel_count_errno(int err)
+{
+	int	i;
+
+	for (i = 0; i < KSTAT_ERRNO_SLOTS; i++) {
+		if (kstats.nl_errno[i] == err || kstats.nl_errno[i] == 0) {
+			kstats.nl_errno[i] = err;
+			kstats.nl_errors[i]++;
+			return;
+		}
+	}
+	kstats.nl_errors_other++;
+}
+
+/* ---- batches to sync ---- */
+
+void
+kbatch_init(struct kbatch *b, uint32_t type, size_t itemsize)
+{
+	memset(b, 0, sizeof(*b));
+	b->type = type;
+	b->itemsize = itemsize;
+	b->max = (MAX_IMSGSIZE_SYNC_KERNEL - IMSG_HEADER_SIZE -
+	    sizeof(struct ct_batch_hdr)) / itemsize;
+	if ((b->buf = calloc(1, sizeof(struct ct_batch_hdr) +
+	    b->max * itemsize)) == NULL)
+		fatal("%s", __func__);
+}
+
+void
+kbatch_flush(struct kbatch *b)
+{
+	struct ct_batch_hdr	*h = (struct ct_batch_hdr *)b->buf;
+
+	if (b->count == 0)
+		return;
+	h->count = b->count;
+	h->seq = b->seq;
+	child_send_peer(b->type, 0, b->buf, sizeof(*h) +
+	    (size_t)b->count * b->itemsize);
+	b->count = 0;
+}
+
+/* Room for one more item; flushes first when full. */
+void *
+kbatch_slot(struct kbatch *b, uint32_t seq)
+{
+	char	*p;
+
+	if (b->count > 0 && b->seq != seq)
+		kbatch_flush(b);
+	if (b->count >= b->max)
+		kbatch_flush(b);
+	b->seq = seq;
+	p = b->buf + sizeof(struct ct_batch_hdr) + (size_t)b->count *
+	    b->itemsize;
+	memset(p, 0, b->itemsize);
+	b->count++;
+	return p;
+}
+
+void
+kbatch_drop_last(struct kbatch *b)
+{
+	if (b->count > 0)
+		b->count--;
+}
+
+/* ---- parsing kernel messages into records ---- */
+
+int
+kernel_parse_ct(const struct nlmsghdr *nlh, struct ct_entry *e)
+{
+	struct nf_conntrack	*ct;
+	int			 rc = -1;
+
+	if ((ct = nfct_new()) == NULL)
+		fatal("nfct_new");
+	if (nfct_nlmsg_parse(nlh, ct) == 0 && ctnfct_from_ct(e, ct) == 0 &&
+	    ct_entry_check(e) == NULL)
+		rc = 0;
+	nfct_destroy(ct);
+	return rc;
+}
+
+int
+kernel_parse_exp(const struct nlmsghdr *nlh, struct exp_entry *e)
+{
+	struct nf_expect	*exp;
+	int			 rc = -1;
+
+	if ((exp = nfexp_new()) == NULL)
+		fatal("nfexp_new");
+	if (nfexp_nlmsg_parse(nlh, exp) == 0 && ctnfct_from_exp(e, exp) == 0 &&
+	    exp_entry_check(e) == NULL)
+		rc = 0;
+	nfexp_destroy(exp);
+	return rc;
+}
+
+static int
+event_kind(const struct nlmsghdr *nlh, uint8_t new_type, uint8_t del_type)
+{
+	uint8_t	msg = nlh->nlmsg_type & 0xff;
+
+	if (msg == new_type)
+		return (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)) ?
+		    CT_KIND_NEW : CT_KIND_UPDATE;
+	if (msg == del_type)
+		return CT_KIND_DESTROY;
+	return -1;
+}
+
+static void
+event_ct(const struct nlmsghdr *nlh, int kind)
+{
+	struct ct_item	*it;
+
+	it = kbatch_slot(&ev_ct, 0);
+	if (kernel_parse_ct(nlh, &it->ct) == -1) {
+		kbatch_drop_last(&ev_ct);
+		kstats.events_unknown++;
+		return;
+	}
+	if (!kfilter_ct_pass(&it->ct)) {
+		kbatch_drop_last(&ev_ct);
+		kstats.events_filtered++;
+		return;
+	}
+	it->kind = kind;
+	if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid == kcmd.portid) {
+		it->origin = CT_ORIGIN_SELF;
+		kstats.events_self++;
+	}
+}
+
+static void
+event_exp(const struct nlmsghdr *nlh, int kind)
+{
+	struct exp_item	*it;
+
+	it = kbatch_slot(&ev_exp, 0);
+	if (kernel_parse_exp(nlh, &it->exp) == -1) {
+		kbatch_drop_last(&ev_exp);
+		kstats.events_unknown++;
+		return;
+	}
+	if (!kfilter_exp_pass(&it->exp)) {
+		kbatch_drop_last(&ev_exp);
+		kstats.events_filtered++;
+		return;
+	}
+	it->kind = kind;
+	if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid == kcmd.portid) {
+		it->origin = CT_ORIGIN_SELF;
+		kstats.events_self++;
+	}
+}
+
+static void
+event_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	int	kind;
+
+	(void)arg;
+	kstats.events_received++;
+	switch (nlh->nlmsg_type >> 8) {
+	case NFNL_SUBSYS_CTNETLINK:
+		kind = event_kind(nlh, IPCTNL_MSG_CT_NEW, IPCTNL_MSG_CT_DELETE);
+		if (kind != -1) {
+			event_ct(nlh, kind);
+			return;
+		}
+		break;
+	case NFNL_SUBSYS_CTNETLINK_EXP:
+		kind = event_kind(nlh, IPCTNL_MSG_EXP_NEW,
+		    IPCTNL_MSG_EXP_DELETE);
+		if (kind != -1) {
+			event_exp(nlh, kind);
+			return;
+		}
+		break;
+	}
+	kstats.events_unknown++;
+}
+
+/*
+ * The socket overran: the kernel dropped events.  Count it, grow the
+ * buffer within NetlinkBufferSizeMaxGrowth and let sync schedule the
+ * resync (it owns the cache and the NetlinkOverrunResync timer).
+ */
+static void
+kernel_overrun(void)
+{
+	uint32_t	max = kconf->general.netlink_bufsize_max;
+
+	kstats.netlink_overrun++;
+	kstats.catch_event_failed++;
+	if (max > kev.rcvbuf) {
+		uint32_t want = kev.rcvbuf * 2 > max ? max : kev.rcvbuf * 2;
+
+		if (ctnl_set_rcvbuf(&kev, want) == 0)
+			log_info("netlink event socket overrun, buffer grown "
+			    "to %u bytes", kev.rcvbuf);
+	}
+	kstats.netlink_bufsize = kev.rcvbuf;
+	child_send_peer(IMSG_KERNEL_OVERRUN, 0, NULL, 0);
+}
+
+/*
+ * Read everything the event socket holds, in bounded rounds.  Called
+ * from the poll loop and, during commits and timer resets, after every
+ * netlink batch so our own events never pile up in the socket.
+ */
+void
+kernel_drain_events(int max_rounds)
+{
+	int	n, round;
+
+	for (round = 0; round < max_rounds; round++) {
+		n = ctnl_read(&kev, rbuf, sizeof(rbuf), event_msg, NULL, NULL);
+		if (n == -1 && errno == ENOBUFS) {
+			kernel_overrun();
+			continue;
+		}
+		if (n == -1) {
+			kstats.catch_event_failed++;
+			kernel_count_errno(errno);
+			break;
+		}
+		if (n == 0)
+			break;
+	}
+	kbatch_flush(&ev_ct);
+	kbatch_flush(&ev_exp);
+}
+
+static void
+kernel_event_ready(int fd, short revents)
+{
+	(void)fd;
+	(void)revents;
+	kernel_drain_events(kconf->general.event_iteration_limit ?
+	    (int)kconf->general.event_iteration_limit : 64);
+}
+
+/*
+ * Back-pressure: while sync is far behind, leave the events in the
+ * socket (an overrun there is counted and resynced) instead of growing
+ * our queue without bound.
+ */
+static void
+kernel_idle(void)
+{
+	size_t	q = child_peer_queued();
+
+	if (!kev_paused && q >= PEER_QUEUE_HIGH) {
+		kev_paused = 1;
+		kstats.events_backlogged++;
+		child_fd_events(kev.fd, 0);
+		child_fd_events(kdump.fd, 0);
+	} else if (kev_paused && q <= PEER_QUEUE_LOW) {
+		kev_paused = 0;
+		child_fd_events(kev.fd, POLLIN);
+		child_fd_events(kdump.fd, kdump_active() ? POLLIN : 0);
+	}
+}
+
+int
+kernel_events_paused(void)
+{
+	return kev_paused;
+}
+
+static void
+kernel_open_sockets(void)
+{
+	uint32_t	rcv = kconf->general.netlink_bufsize;
+
+	kev_groups = CT_GROUPS;
+	if (kconf->sync.expect_sync)
+		kev_groups |= EXP_GROUPS;
+	if (rcv < EVENT_RCVBUF_MIN)
+		rcv = EVENT_RCVBUF_MIN;
+	if (ctnl_open(&kev, kev_groups, rcv) == -1)
+		fatal("ctnetlink event socket");
+	if (kconf->general.netlink_events_reliable) {
+		int on = 1;
+
+		/* lost events fail the kernel operation instead of vanishing */
+		if (mnl_socket_setsockopt(kev.nl, NETLINK_BROADCAST_ERROR, &on,
+		    sizeof(on)) == -1 || mnl_socket_setsockopt(kev.nl,
+		    NETLINK_NO_ENOBUFS, &on, sizeof(on)) == -1)
+			fatal("NetlinkEventsReliable");
+	}
+	if (kfilter_attach(kev.fd) == -1)
+		fatal("attaching the kernel-space filter");
+	if (ctnl_open(&kdump, 0, CMD_RCVBUF) == -1 ||
+	    ctnl_open(&kcmd, 0, CMD_RCVBUF) == -1)
+		fatal("ctnetlink socket");
+	kstats.netlink_bufsize = kev.rcvbuf;
+	kstats.netlink_bufsize_max = kconf->general.netlink_bufsize_max;
+}
+
+/* Leave or rejoin the event groups (during a flush, see kop.c). */
+int
+kernel_events_listen(int on)
+{
+	return ctnl_groups(&kev, kev_groups, on);
+}
 
 void
 kernel_init(const struct ctsyncd_conf *conf)
 {
 	kconf = conf;
 	memset(&kstats, 0, sizeof(kstats));
+	kfilter_init(conf);
+	kbatch_init(&ev_ct, IMSG_KERNEL_CT_EVENTS, sizeof(struct ct_item));
+	kbatch_init(&ev_exp, IMSG_KERNEL_EXP_EVENTS, sizeof(struct exp_item));
+	/* as root, before the chroot: sockets are all we will ever need */
+	kernel_open_sockets();
+	kdump_init();
+}
+
+void
+kernel_start(void)
+{
+	child_fd_add(kev.fd, POLLIN, kernel_event_ready);
+	child_fd_add(kdump.fd, 0, kdump_ready);
+	child_set_idle(kernel_idle);
+}
+
+static void
+kernel_refuse(struct imsg *imsg, int from, const char *why)
+{
+	kstats.imsg_refused++;
+	log_warnx("refusing %s from %s: %s",
+	    imsg_type_name(imsg_get_type(imsg)), proc_name(from), why);
 }
 
 void
 kernel_dispatch(struct imsg *imsg, int from)
 {
+	const char	*why = NULL;
+
 	switch (imsg_get_type(imsg)) {
 	case IMSG_KERNEL_STATS_REQ:
+		kstats.netlink_bufsize = kev.rcvbuf;
 		child_send_monitor(IMSG_KERNEL_STATS, imsg_get_id(imsg),
 		    &kstats, sizeof(kstats));
+		return;
+	case IMSG_KERNEL_OP_REQ:
+		kop_request(imsg);
+		return;
+	case IMSG_KERNEL_DUMP_REQ:
+		why = kdump_request(imsg);
+		break;
+	case IMSG_KERNEL_COMMIT_CT:
+		why = kcommit_ct(imsg);
+		break;
+	case IMSG_KERNEL_COMMIT_EXP:
+		why = kcommit_exp(imsg);
 		break;
 	default:
-		log_warnx("%s: unhandled %s from %s", __func__,
-		    imsg_type_name(imsg_get_type(imsg)), proc_name(from));
+		why = "unexpected message type";
 		break;
 	}
+	if (why != NULL)
+		kernel_refuse(imsg, from, why);
 }

@@ -242,6 +242,35 @@ monitor_open_logs(const struct ctsyncd_conf *conf)
 	log_set_sinks(facility, m.log_fd);
 }
 
+/*
+ * No silent caps: without HashLimit the caches hold as many entries as
+ * the kernel may track (nf_conntrack_max), not an arbitrary default.
+ */
+#define CT_MAX_SYSCTL	"/proc/sys/net/netfilter/nf_conntrack_max"
+#define CT_MAX_FALLBACK	262144
+
+static void
+monitor_size_caches(struct ctsyncd_conf *conf)
+{
+	FILE		*fp;
+	unsigned long	 v = 0;
+
+	if (conf->general.hashlimit != 0)
+		return;
+	if ((fp = fopen(CT_MAX_SYSCTL, "re")) != NULL) {
+		if (fscanf(fp, "%lu", &v) != 1)
+			v = 0;
+		fclose(fp);
+	}
+	if (v == 0 || v > UINT32_MAX / 2) {
+		log_warnx("cannot read %s, caches sized for %u entries; set "
+		    "HashLimit", CT_MAX_SYSCTL, CT_MAX_FALLBACK);
+		v = CT_MAX_FALLBACK;
+	}
+	conf->general.hashlimit = (uint32_t)v;
+	log_debug("caches sized from nf_conntrack_max: %lu entries", v);
+}
+
 static void
 monitor_signals(void)
 {
@@ -571,13 +600,14 @@ monitor_child_io(int role, short revents)
 }
 
 void
-monitor_relay_to_child(int role, uint32_t type, uint32_t id)
+monitor_relay_to_child(int role, uint32_t type, uint32_t id, const void *data,
+    size_t len)
 {
 	struct child	*c = &m.child[role];
 
 	if (!c->chan_open)
 		return;
-	if (imsg_compose(&c->ibuf, type, id, 0, -1, NULL, 0) == -1)
+	if (imsg_compose(&c->ibuf, type, id, 0, -1, data, len) == -1)
 		log_warn("%s: compose", __func__);
 }
 
@@ -824,6 +854,7 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 		exit(1);
 	control_set_groups(sockgid, admingid, has_admin);
 	monitor_open_logs(conf);
+	monitor_size_caches(conf);
 
 	if (!opts->debug && daemon(0, 0) == -1)
 		err(1, "daemon");

@@ -1,22 +1,122 @@
 /*
- * The sync process: the network half.  In this version it holds the
- * configuration and answers status requests; caches, sync modes and the
- * wire protocol come with their own modules.
+ * The sync process: the unprivileged network half.  It owns the caches:
+ * the internal one (local kernel state, fed by the kernel process) and
+ * the external one (state from peers, committed on failover).  It never
+ * touches netlink; everything kernel-side is a request to the kernel
+ * process, which checks it.
  */
 #include <sys/types.h>
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
+#include "sync.h"
 
-static const struct ctsyncd_conf *sconf;
+struct sync_state	sy;
+
+uint32_t
+sync_now(void)
+{
+	return (uint32_t)(monotime_ms() / 1000);
+}
+
+void
+sync_reply(uint32_t ctl_id, int status, const char *fmt, ...)
+{
+	struct ctl_result	r;
+	va_list			ap;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.version = CTL_PROTO_VERSION;
+	va_start(ap, fmt);
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	child_send_monitor(IMSG_CHILD_RESULT, ctl_id, &r, sizeof(r));
+}
+
+static struct cache *
+sync_cache(const char *name, int kind, uint32_t limit)
+{
+	struct cache	*c;
+
+	if ((c = cache_new(name, kind, sy.conf->general.hashsize, limit))
+	    == NULL)
+		fatal("%s cache of %u entries", name, limit);
+	return c;
+}
 
 void
 sync_init(const struct ctsyncd_conf *conf)
 {
-	sconf = conf;
+	uint32_t	limit = conf->general.hashlimit;
+
+	memset(&sy, 0, sizeof(sy));
+	sy.conf = conf;
+	sy.start_ms = monotime_ms();
+	sy.stats.commit.when = -1;
+	if (limit == 0)
+		fatalx("HashLimit unresolved");	/* the monitor sets it */
+	sy.int_ct = sync_cache("internal conntrack", CACHE_CT, limit);
+	sy.ext_ct = sync_cache("external conntrack", CACHE_CT, limit);
+	if (conf->sync.expect_sync) {
+		sy.int_exp = sync_cache("internal expectation", CACHE_EXP,
+		    limit);
+		sy.ext_exp = sync_cache("external expectation", CACHE_EXP,
+		    limit);
+	}
+	intcache_init();
+	testhook_inject_load();
+}
+
+static void
+sync_timer(int64_t now)
+{
+	intcache_timer(now);
+	sync_schedule();
+}
+
+/* Arm the child timer for the earliest of our deadlines. */
+void
+sync_schedule(void)
+{
+	int64_t	at = intcache_next_timer();
+
+	if (at >= 0)
+		child_set_timer(at, sync_timer);
+}
+
+void
+sync_start(void)
+{
+	intcache_startup();
+	testhook_inject_send();
+}
+
+void
+sync_fill_figures(struct cache_figures *f, struct cache *c)
+{
+	const struct cache_stats	*s;
+
+	memset(f, 0, sizeof(*f));
+	if (c == NULL)
+		return;
+	s = cache_stats(c);
+	f->active = s->active;
+	f->peak = s->peak;
+	f->limit = cache_limit(c);
+	f->added = s->added;
+	f->add_failed_full = s->add_failed_full;
+	f->add_failed_nomem = s->add_failed_nomem;
+	f->updated = s->updated;
+	f->deleted = s->deleted;
+	f->flushed = s->flushed;
+	f->objsize = cache_obj_size(c);
+	f->buckets = cache_buckets(c);
 }
 
 static void
@@ -26,10 +126,118 @@ sync_send_status(uint32_t id)
 
 	memset(&st, 0, sizeof(st));
 	st.pid = getpid();
-	st.mode = sconf->sync.mode;
-	st.nlinks = sconf->sync.nlinks;
-	st.replicating = 0;	/* no sync mode runs in this version */
+	st.mode = sy.conf->sync.mode;
+	st.nlinks = sy.conf->sync.nlinks;
+	st.replicating = 0;	/* the sync modes come with the wire protocol */
+	st.startup_done = sy.startup_done;
+	st.resync_pending = sy.overrun_resync_at >= 0;
+	st.overruns = sy.overruns;
+	sync_fill_figures(&st.int_ct, sy.int_ct);
+	sync_fill_figures(&st.int_exp, sy.int_exp);
+	sync_fill_figures(&st.ext_ct, sy.ext_ct);
+	sync_fill_figures(&st.ext_exp, sy.ext_exp);
+	st.commit = sy.stats.commit;
 	child_send_monitor(IMSG_SYNC_STATUS, id, &st, sizeof(st));
+}
+
+static void
+sync_send_stats(uint32_t id)
+{
+	sync_fill_figures(&sy.stats.int_ct, sy.int_ct);
+	sync_fill_figures(&sy.stats.int_exp, sy.int_exp);
+	sync_fill_figures(&sy.stats.ext_ct, sy.ext_ct);
+	sync_fill_figures(&sy.stats.ext_exp, sy.ext_exp);
+	child_send_monitor(IMSG_CTL_SYNC_STATS, id, &sy.stats,
+	    sizeof(sy.stats));
+	sync_reply(id, CTL_RES_OK, "%s", "");
+}
+
+static void
+release_noop(struct cache_obj *o, void *arg)
+{
+	(void)o;
+	(void)arg;
+}
+
+/* -f [internal|external|ct|expect] */
+static void
+sync_flush_caches(uint32_t id, uint32_t arg)
+{
+	int	internal = arg != CTL_TABLE_EXTERNAL;
+	int	external = arg != CTL_TABLE_INTERNAL;
+	int	ct = arg != CTL_TABLE_EXPECT, exp = arg != CTL_TABLE_CT;
+
+	if (external && scommit_active()) {
+		log_notice("ignoring flush command, commit still in progress");
+		sync_reply(id, CTL_RES_BUSY, "a commit is in progress");
+		return;
+	}
+	if (internal) {
+		log_info("flushing internal cache");
+		if (ct)
+			intcache_flush(0);
+		if (exp)
+			intcache_flush(1);
+	}
+	if (external) {
+		log_info("flushing external cache");
+		if (ct)
+			cache_flush(sy.ext_ct, release_noop, NULL);
+		if (exp && sy.ext_exp != NULL)
+			cache_flush(sy.ext_exp, release_noop, NULL);
+	}
+	sync_reply(id, CTL_RES_OK, "flushed the %s%s", internal && external ?
+	    "internal and external caches" : internal ? "internal cache" :
+	    "external cache", ct && exp ? "" : ct ? " (conntracks)" :
+	    " (expectations)");
+}
+
+static void
+sync_resync(uint32_t id, uint32_t arg)
+{
+	if (arg == CTL_TABLE_EXPECT && sy.int_exp == NULL) {
+		sync_reply(id, CTL_RES_ERROR, "expectation resync needs "
+		    "ExpectationSync");
+		return;
+	}
+	log_info("resync with kernel %s table requested",
+	    arg == CTL_TABLE_EXPECT ? "expectation" : "conntrack");
+	if (intcache_resync(id, arg == CTL_TABLE_EXPECT ? KTABLE_EXP :
+	    KTABLE_CT) == -1)
+		sync_reply(id, CTL_RES_BUSY, "a resync is in progress");
+}
+
+static void
+sync_op(struct imsg *imsg)
+{
+	struct ctl_request	req;
+	uint32_t		id = imsg_get_id(imsg);
+
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1 ||
+	    req.arg >= CTL_TABLE_MAX_)
+		fatalx("malformed operation request from the monitor");
+	switch (req.op) {
+	case CTL_OP_COMMIT:
+		scommit_request(id, req.arg);
+		break;
+	case CTL_OP_FLUSH_CACHE:
+		sync_flush_caches(id, req.arg);
+		break;
+	case CTL_OP_RESYNC_KERNEL:
+		sync_resync(id, req.arg);
+		break;
+	case CTL_OP_DUMP_INTERNAL:
+	case CTL_OP_DUMP_EXTERNAL:
+		ctldump_request(id, &req);
+		break;
+	case CTL_OP_STATS:
+		sync_send_stats(id);
+		break;
+	default:
+		sync_reply(id, CTL_RES_NOTIMPL, "not implemented in the sync "
+		    "process");
+		break;
+	}
 }
 
 void
@@ -38,6 +246,30 @@ sync_dispatch(struct imsg *imsg, int from)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_SYNC_STATUS_REQ:
 		sync_send_status(imsg_get_id(imsg));
+		break;
+	case IMSG_SYNC_OP_REQ:
+		sync_op(imsg);
+		break;
+	case IMSG_SYNC_DUMP_MORE:
+		ctldump_more(imsg_get_id(imsg));
+		break;
+	case IMSG_KERNEL_CT_EVENTS:
+		intcache_events_ct(imsg);
+		break;
+	case IMSG_KERNEL_EXP_EVENTS:
+		intcache_events_exp(imsg);
+		break;
+	case IMSG_KERNEL_DUMP_END:
+		intcache_dump_end(imsg);
+		break;
+	case IMSG_KERNEL_COMMIT_ACK:
+		scommit_ack(imsg);
+		break;
+	case IMSG_KERNEL_FLUSHED:
+		intcache_flushed(imsg);
+		break;
+	case IMSG_KERNEL_OVERRUN:
+		intcache_overrun();
 		break;
 	default:
 		log_warnx("%s: unhandled %s from %s", __func__,

@@ -31,6 +31,9 @@ enum imsg_type {
 	IMSG_CTL_RUNTIME,	/* struct ctl_runtime */
 	IMSG_CTL_PROCESS,	/* struct ctl_process, one per process */
 	IMSG_CTL_STATUS,	/* struct ctl_status */
+	IMSG_CTL_CT_DUMP,	/* ct_batch_hdr + ct_dump_item[] */
+	IMSG_CTL_EXP_DUMP,	/* ct_batch_hdr + exp_dump_item[] */
+	IMSG_CTL_SYNC_STATS,	/* struct sync_stats */
 	IMSG_CTL_LAST_,		/* end of the append-only ctl block */
 
 	/* monitor -> children: configuration */
@@ -53,6 +56,21 @@ enum imsg_type {
 	IMSG_SYNC_STATUS_REQ,		/* empty */
 	IMSG_SYNC_STATUS,		/* struct sync_status */
 	IMSG_SHUTDOWN,			/* empty: exit cleanly */
+	IMSG_SYNC_OP_REQ,		/* struct ctl_request */
+	IMSG_KERNEL_OP_REQ,		/* struct ctl_request */
+	IMSG_CHILD_RESULT,		/* struct ctl_result: ends a reply */
+	IMSG_SYNC_DUMP_MORE,		/* empty: client drained, go on */
+
+	/* sync <-> kernel */
+	IMSG_KERNEL_CT_EVENTS = 500,	/* ct_batch_hdr + ct_item[] */
+	IMSG_KERNEL_EXP_EVENTS,		/* ct_batch_hdr + exp_item[] */
+	IMSG_KERNEL_DUMP_REQ,		/* struct kernel_dump_req */
+	IMSG_KERNEL_DUMP_END,		/* struct kernel_dump_end */
+	IMSG_KERNEL_COMMIT_CT,		/* ct_batch_hdr + ct_item[] */
+	IMSG_KERNEL_COMMIT_EXP,		/* ct_batch_hdr + exp_item[] */
+	IMSG_KERNEL_COMMIT_ACK,		/* struct kernel_commit_ack */
+	IMSG_KERNEL_FLUSHED,		/* struct kernel_dump_req: -F done */
+	IMSG_KERNEL_OVERRUN,		/* empty: event socket overran */
 
 	/* any direction: flow control */
 	IMSG_XOFF = 400,
@@ -140,6 +158,44 @@ struct ctl_result {
 #define CTLX_DENIED		4
 #define CTLX_NOTIMPL		5
 
+/* sync -> kernel dump request; also kernel -> sync after -F */
+enum kernel_table {
+	KTABLE_CT = 1,
+	KTABLE_EXP,
+};
+
+enum kernel_dump_reason {
+	KDUMP_STARTUP = 1,	/* fill an empty cache */
+	KDUMP_RESYNC,		/* -R: merge, nothing vanished is sent */
+	KDUMP_OVERRUN,		/* after ENOBUFS: vanished entries are DESTROYs */
+	KDUMP_FLUSHED,		/* after -F: vanished entries are ours, silent */
+	KDUMP_COMMIT,		/* after -c: reconcile, committed ones silent */
+	KDUMP_MAX_
+};
+
+struct kernel_dump_req {
+	uint32_t	seq;
+	uint32_t	table;		/* enum kernel_table */
+	uint32_t	reason;		/* enum kernel_dump_reason */
+};
+
+struct kernel_dump_end {
+	uint32_t	seq;
+	uint32_t	table;
+	uint32_t	reason;
+	int32_t		error;		/* 0 or errno */
+	uint64_t	count;		/* entries sent */
+};
+
+struct kernel_commit_ack {
+	uint32_t	seq;		/* of the batch */
+	uint32_t	ok;
+	uint32_t	failed;
+	uint32_t	pad0;
+};
+
+#define KSTAT_ERRNO_SLOTS	8
+
 struct kernel_stats {
 	uint64_t	events_received;
 	uint64_t	events_filtered;
@@ -150,6 +206,20 @@ struct kernel_stats {
 	uint64_t	flush_kernel;
 	uint64_t	resync_kernel;
 	uint64_t	netlink_bufsize;
+	uint64_t	netlink_bufsize_max;
+	uint64_t	events_self;		/* caused by our own sockets */
+	uint64_t	events_backlogged;	/* read paused: sync was slow */
+	uint64_t	dumps;
+	uint64_t	dump_entries;
+	uint64_t	commit_batches;
+	uint64_t	commit_ok;
+	uint64_t	commit_failed;
+	uint64_t	commit_retried;		/* EEXIST: delete + create */
+	uint64_t	timers_reset;
+	uint64_t	imsg_refused;		/* failed validation */
+	int32_t		nl_errno[KSTAT_ERRNO_SLOTS];	/* 0 = free slot */
+	uint64_t	nl_errors[KSTAT_ERRNO_SLOTS];
+	uint64_t	nl_errors_other;
 };
 
 struct ctl_runtime {
@@ -171,11 +241,49 @@ struct ctl_process {
 	char		role[16];	/* monitor, sync, kernel */
 };
 
+/* one cache's figures, for -s cache and show status */
+struct cache_figures {
+	uint64_t	active;
+	uint64_t	peak;
+	uint64_t	limit;
+	uint64_t	added;
+	uint64_t	add_failed_full;	/* HashLimit reached */
+	uint64_t	add_failed_nomem;
+	uint64_t	updated;
+	uint64_t	deleted;
+	uint64_t	flushed;
+	uint64_t	objsize;		/* bytes per record */
+	uint64_t	buckets;
+};
+
+struct last_commit {
+	int64_t		when;		/* uptime seconds, -1 = never */
+	uint64_t	committed;
+	uint64_t	failed;
+	uint64_t	duration_ms;
+};
+
 struct sync_status {
 	int32_t		pid;
 	uint32_t	mode;		/* enum conf_mode */
 	uint32_t	nlinks;		/* configured sync links */
 	uint32_t	replicating;	/* 0: replication not running */
+	uint32_t	startup_done;	/* first kernel dump merged */
+	uint32_t	resync_pending;	/* overrun seen, resync not done */
+	uint64_t	overruns;	/* reported by kernel */
+	struct cache_figures int_ct, int_exp, ext_ct, ext_exp;
+	struct last_commit commit;
+};
+
+struct sync_stats {
+	struct cache_figures int_ct, int_exp, ext_ct, ext_exp;
+	uint64_t	events_new;
+	uint64_t	events_update;
+	uint64_t	events_destroy;
+	uint64_t	events_self;
+	uint64_t	dumps;
+	uint64_t	purged;		/* vanished at a resync: DESTROY */
+	struct last_commit commit;
 };
 
 struct ctl_status {
@@ -190,6 +298,7 @@ struct ctl_status {
 	uint32_t	in_sync;	/* node considers itself in sync */
 	uint64_t	ctl_denied;
 	char		config_file[256];
+	struct sync_status sync;
 };
 
 /* child -> monitor log line */

@@ -170,6 +170,9 @@ sandbox_role_args(scmp_filter_ctx ctx, int role)
 	case PROC_KERNEL:
 		c[0] = SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET);
 		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, c);
+		/* leaving and rejoining the event groups around a flush */
+		c[0] = SCMP_A1(SCMP_CMP_EQ, SOL_NETLINK);
+		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, c);
 		sandbox_allow(ctx, sc_kernel,
 		    sizeof(sc_kernel) / sizeof(sc_kernel[0]));
 		break;

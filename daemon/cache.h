@@ -1,0 +1,80 @@
+/*
+ * The caches of the sync process: a chained hash table of ct_entry or
+ * exp_entry records, keyed on the original tuple + zone (conntracks) or
+ * the expected tuple + zone (expectations), with a hard entry limit that
+ * is counted and reported when hit, never silent.
+ */
+#ifndef CTSYNCD_CACHE_H
+#define CTSYNCD_CACHE_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include "ctentry.h"
+
+enum cache_kind {
+	CACHE_CT = 0,
+	CACHE_EXP,
+};
+
+/* object state, as conntrackd's: drives the message type on the wire */
+enum cache_state {
+	CACHE_NEW = 0,
+	CACHE_ALIVE,
+	CACHE_DEAD,
+};
+
+struct cache_obj {
+	struct cache_obj	*hnext;		/* hash chain */
+	TAILQ_ENTRY(cache_obj)	 qentry;	/* transmit queue, by owner */
+	uint32_t		 first_seen;	/* seconds, monotonic */
+	uint32_t		 last_update;
+	uint32_t		 gen;		/* resync generation */
+	uint8_t			 state;		/* enum cache_state */
+	uint8_t			 queued;	/* on an owner's queue */
+	uint16_t		 pad0;
+	union {
+		struct ct_entry	 ct;
+		struct exp_entry exp;
+	} u;
+};
+
+struct cache_stats {
+	uint64_t	active;
+	uint64_t	peak;
+	uint64_t	added;
+	uint64_t	add_failed_full;	/* HashLimit reached */
+	uint64_t	add_failed_nomem;
+	uint64_t	updated;
+	uint64_t	deleted;
+	uint64_t	flushed;
+};
+
+struct cache;
+
+/* resumable walk: survives inserts/removals between calls */
+struct cache_iter {
+	uint32_t	bucket;
+	uint32_t	pos;
+};
+
+struct cache	*cache_new(const char *, int, uint32_t, uint32_t);
+void		 cache_free(struct cache *);
+const char	*cache_name(const struct cache *);
+uint32_t	 cache_count(const struct cache *);
+uint32_t	 cache_limit(const struct cache *);
+uint32_t	 cache_buckets(const struct cache *);
+const struct cache_stats *cache_stats(const struct cache *);
+size_t		 cache_obj_size(const struct cache *);
+struct cache_obj *cache_find(struct cache *, const void *);
+struct cache_obj *cache_add(struct cache *, const void *, uint32_t);
+void		 cache_update(struct cache *, struct cache_obj *, const void *,
+		    uint32_t);
+void		 cache_del(struct cache *, struct cache_obj *);
+void		 cache_flush(struct cache *, void (*)(struct cache_obj *,
+		    void *), void *);
+struct cache_obj *cache_iter_next(struct cache *, struct cache_iter *);
+int		 cache_full_log_due(struct cache *, uint32_t);
+
+#endif

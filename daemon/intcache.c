@@ -1,0 +1,375 @@
+/*
+ * The internal cache: what the local kernel holds, fed by the kernel
+ * process's events and dumps.  Resyncs are mark-and-sweep: every record
+ * an event or the dump touches carries the dump's generation, and at the
+ * end of the dump whatever was not touched has vanished from the kernel.
+ */
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "sync.h"
+
+struct reconcile {
+	int		 running;
+	uint32_t	 seq;
+	uint32_t	 reason;
+	uint32_t	 gen;
+	uint32_t	 ctl_id;	/* -R client waiting, 0 = none */
+	int		 again;		/* asked again while running */
+	uint32_t	 again_reason;
+};
+
+static struct reconcile	rec[2];		/* [0] ct, [1] exp */
+static uint32_t		gen_counter = 1;
+static uint32_t		dump_seq;
+
+static struct cache *
+table_cache(uint32_t table)
+{
+	return table == KTABLE_CT ? sy.int_ct : sy.int_exp;
+}
+
+static struct reconcile *
+table_rec(uint32_t table)
+{
+	return &rec[table == KTABLE_CT ? 0 : 1];
+}
+
+void
+intcache_init(void)
+{
+	memset(rec, 0, sizeof(rec));
+	sy.overrun_resync_at = -1;
+}
+
+/* Log that the cache is full, at most every few seconds: never silent. */
+static void
+cache_full(struct cache *c)
+{
+	if (cache_full_log_due(c, sync_now()))
+		log_warnx("%s cache full (%u entries, HashLimit): %llu "
+		    "entries not cached so far", cache_name(c), cache_limit(c),
+		    (unsigned long long)cache_stats(c)->add_failed_full);
+}
+
+/*
+ * A record is gone from the kernel.  Without replication nobody waits
+ * for its DESTROY, so it is freed at once; the sync modes will keep it
+ * as DEAD until the peers have heard.
+ */
+static void
+obj_gone(struct cache *c, struct cache_obj *o)
+{
+	o->state = CACHE_DEAD;
+	cache_del(c, o);
+}
+
+static void
+apply(struct cache *c, const void *entry, int kind, uint32_t gen,
+    const struct reconcile *r)
+{
+	struct cache_obj	*o = cache_find(c, entry);
+	uint32_t		 now = sync_now();
+
+	if (kind == CT_KIND_DESTROY) {
+		if (o != NULL)
+			obj_gone(c, o);
+		return;
+	}
+	if (o == NULL) {
+		/*
+		 * A record of a dump that is over is stale.  (A record
+		 * destroyed while its dump runs can still come back here,
+		 * as in conntrackd; the next resync removes it.)
+		 */
+		if (kind == CT_KIND_DUMP && r->running == 0)
+			return;
+		if ((o = cache_add(c, entry, now)) == NULL) {
+			cache_full(c);
+			return;
+		}
+	} else {
+		cache_update(c, o, entry, now);
+		o->state = kind == CT_KIND_NEW ? CACHE_NEW : CACHE_ALIVE;
+	}
+	o->gen = gen;
+}
+
+static void
+count_event(int kind, int origin)
+{
+	if (origin == CT_ORIGIN_SELF)
+		sy.stats.events_self++;
+	if (kind == CT_KIND_NEW)
+		sy.stats.events_new++;
+	else if (kind == CT_KIND_UPDATE)
+		sy.stats.events_update++;
+	else if (kind == CT_KIND_DESTROY)
+		sy.stats.events_destroy++;
+}
+
+/*
+ * Batches from the kernel process.  They are checked like anything from
+ * another process: exact length for the count, known kinds, valid
+ * records.  A bad batch is a bug or a compromise: fatal.
+ */
+static const char *
+batch_items(struct imsg *imsg, size_t isz, char **items, uint32_t *count,
+    uint32_t *seq)
+{
+	static char		 buf[MAX_IMSGSIZE_SYNC_KERNEL];
+	struct ct_batch_hdr	 h;
+	size_t			 len = imsg_get_len(imsg);
+
+	if (len < sizeof(h) || len > sizeof(buf) ||
+	    imsg_get_data(imsg, buf, len) == -1)
+		return "bad length";
+	memcpy(&h, buf, sizeof(h));
+	if (h.count == 0 || len != sizeof(h) + (size_t)h.count * isz)
+		return "count does not match length";
+	*items = buf + sizeof(h);
+	*count = h.count;
+	*seq = h.seq;
+	return NULL;
+}
+
+static uint32_t
+item_gen(uint32_t table, int kind, uint32_t seq)
+{
+	struct reconcile	*r = table_rec(table);
+
+	/* events always count as "seen now"; dump records of a stale seq not */
+	if (kind == CT_KIND_DUMP && (!r->running || seq != r->seq))
+		return 0;
+	return r->running ? r->gen : gen_counter;
+}
+
+void
+intcache_events_ct(struct imsg *imsg)
+{
+	const char	*why;
+	char		*items;
+	uint32_t	 i, n, seq;
+	struct ct_item	*it;
+
+	if ((why = batch_items(imsg, sizeof(*it), &items, &n, &seq)) != NULL)
+		fatalx("conntrack batch from kernel: %s", why);
+	for (i = 0; i < n; i++) {
+		it = (struct ct_item *)(items + i * sizeof(*it));
+		if (it->kind < CT_KIND_NEW || it->kind > CT_KIND_DUMP ||
+		    ct_entry_check(&it->ct) != NULL)
+			fatalx("invalid conntrack record from kernel");
+		count_event(it->kind, it->origin);
+		apply(sy.int_ct, &it->ct, it->kind,
+		    item_gen(KTABLE_CT, it->kind, seq), &rec[0]);
+	}
+}
+
+void
+intcache_events_exp(struct imsg *imsg)
+{
+	const char	*why;
+	char		*items;
+	uint32_t	 i, n, seq;
+	struct exp_item	*it;
+
+	if (sy.int_exp == NULL)
+		fatalx("expectation batch from kernel without ExpectationSync");
+	if ((why = batch_items(imsg, sizeof(*it), &items, &n, &seq)) != NULL)
+		fatalx("expectation batch from kernel: %s", why);
+	for (i = 0; i < n; i++) {
+		it = (struct exp_item *)(items + i * sizeof(*it));
+		if (it->kind < CT_KIND_NEW || it->kind > CT_KIND_DUMP ||
+		    exp_entry_check(&it->exp) != NULL)
+			fatalx("invalid expectation record from kernel");
+		count_event(it->kind, it->origin);
+		apply(sy.int_exp, &it->exp, it->kind,
+		    item_gen(KTABLE_EXP, it->kind, seq), &rec[1]);
+	}
+}
+
+/* Ask the kernel process for a dump that reconciles the cache. */
+static void
+reconcile_start(uint32_t table, uint32_t reason)
+{
+	struct reconcile	*r = table_rec(table);
+	struct kernel_dump_req	 req;
+
+	if (r->running) {
+		/* the newest reason wins, except a startup fill */
+		r->again = 1;
+		r->again_reason = reason;
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	r->running = 1;
+	r->seq = req.seq = ++dump_seq;
+	r->reason = req.reason = reason;
+	r->gen = ++gen_counter;
+	req.table = table;
+	sy.stats.dumps++;
+	child_send_peer(IMSG_KERNEL_DUMP_REQ, 0, &req, sizeof(req));
+}
+
+/* Test build only: pretend a peer sent us our own table. */
+static void
+mirror_external(void)
+{
+	struct cache_iter	 it;
+	struct cache_obj	*o, *x;
+
+	memset(&it, 0, sizeof(it));
+	while ((o = cache_iter_next(sy.int_ct, &it)) != NULL) {
+		if ((x = cache_find(sy.ext_ct, &o->u.ct)) != NULL)
+			cache_update(sy.ext_ct, x, &o->u.ct, o->last_update);
+		else if (cache_add(sy.ext_ct, &o->u.ct, o->last_update) == NULL)
+			cache_full(sy.ext_ct);
+	}
+}
+
+/* Records the dump did not see have vanished from the kernel. */
+static uint64_t
+sweep(struct cache *c, uint32_t gen)
+{
+	struct cache_iter	 it;
+	struct cache_obj	*o;
+	uint64_t		 n = 0;
+
+	memset(&it, 0, sizeof(it));
+	while ((o = cache_iter_next(c, &it)) != NULL) {
+		if (o->gen == gen || o->state == CACHE_DEAD)
+			continue;
+		obj_gone(c, o);
+		if (it.pos > 0)
+			it.pos--;	/* the chain moved up under the cursor */
+		n++;
+	}
+	return n;
+}
+
+void
+intcache_dump_end(struct imsg *imsg)
+{
+	struct kernel_dump_end	 end;
+	struct reconcile	*r;
+	uint64_t		 gone = 0;
+
+	if (imsg_get_data(imsg, &end, sizeof(end)) == -1 ||
+	    (end.table != KTABLE_CT && end.table != KTABLE_EXP))
+		fatalx("malformed dump end from kernel");
+	r = table_rec(end.table);
+	if (!r->running || end.seq != r->seq)
+		fatalx("dump end for a dump we did not ask for");
+	r->running = 0;
+	if (end.error != 0)
+		log_warnx("kernel %s table dump failed: %s", end.table ==
+		    KTABLE_CT ? "conntrack" : "expectation",
+		    strerror(end.error));
+	else if (r->reason != KDUMP_STARTUP)
+		gone = sweep(table_cache(end.table), r->gen);
+	if (r->reason == KDUMP_OVERRUN)
+		sy.stats.purged += gone;
+	if (r->reason == KDUMP_STARTUP && end.table == KTABLE_CT)
+		sy.startup_done = end.error == 0;
+	if (end.table == KTABLE_CT && testhook_mirror())
+		mirror_external();
+	log_debug("kernel %s dump (reason %u): %llu records, %llu vanished",
+	    end.table == KTABLE_CT ? "conntrack" : "expectation", r->reason,
+	    (unsigned long long)end.count, (unsigned long long)gone);
+	if (r->ctl_id != 0) {
+		sync_reply(r->ctl_id, end.error ? CTL_RES_ERROR : CTL_RES_OK,
+		    "resynchronised with the kernel: %llu entries, %llu "
+		    "vanished", (unsigned long long)end.count,
+		    (unsigned long long)gone);
+		r->ctl_id = 0;
+	}
+	if (r->again) {
+		r->again = 0;
+		reconcile_start(end.table, r->again_reason);
+	}
+}
+
+/* -R: ctl_id gets the answer when the dump is merged. */
+int
+intcache_resync(uint32_t ctl_id, uint32_t table)
+{
+	struct reconcile	*r = table_rec(table);
+
+	if (r->ctl_id != 0)
+		return -1;
+	reconcile_start(table, r->running ? r->reason : KDUMP_RESYNC);
+	r->ctl_id = ctl_id;
+	return 0;
+}
+
+void
+intcache_startup(void)
+{
+	reconcile_start(KTABLE_CT, KDUMP_STARTUP);
+	if (sy.int_exp != NULL)
+		reconcile_start(KTABLE_EXP, KDUMP_STARTUP);
+}
+
+/* The kernel process says its event socket overran. */
+void
+intcache_overrun(void)
+{
+	int32_t	secs = sy.conf->general.netlink_overrun_resync;
+
+	sy.overruns++;
+	if (secs < 0 || sy.overrun_resync_at >= 0)
+		return;
+	sy.overrun_resync_at = monotime_ms() + (int64_t)secs * 1000;
+	log_info("netlink overrun: resync with the kernel in %d s", secs);
+	sync_schedule();
+}
+
+/* After -F: what vanished was ours, and the dump finds what is left. */
+void
+intcache_flushed(struct imsg *imsg)
+{
+	struct kernel_dump_req	f;
+
+	if (imsg_get_data(imsg, &f, sizeof(f)) == -1 ||
+	    (f.table != KTABLE_CT && f.table != KTABLE_EXP) ||
+	    (f.table == KTABLE_EXP && sy.int_exp == NULL))
+		fatalx("malformed flush notice from kernel");
+	reconcile_start(f.table, KDUMP_FLUSHED);
+}
+
+static void
+release_obj(struct cache_obj *o, void *arg)
+{
+	(void)o;
+	(void)arg;
+}
+
+/* -f internal: forget, and let the next dump or events refill it. */
+void
+intcache_flush(int exp)
+{
+	if (!exp)
+		cache_flush(sy.int_ct, release_obj, NULL);
+	else if (sy.int_exp != NULL)
+		cache_flush(sy.int_exp, release_obj, NULL);
+}
+
+int64_t
+intcache_next_timer(void)
+{
+	return sy.overrun_resync_at;
+}
+
+void
+intcache_timer(int64_t now)
+{
+	if (sy.overrun_resync_at < 0 || now < sy.overrun_resync_at)
+		return;
+	sy.overrun_resync_at = -1;
+	log_info("resync with kernel conntrack table after overrun");
+	reconcile_start(KTABLE_CT, KDUMP_OVERRUN);
+}

@@ -1,0 +1,660 @@
+/*
+ * Everything that changes the kernel tables: commit batches from sync,
+ * the kernel flush (-F) and the timer reset (-t).  Requests are written
+ * as netlink batches (many messages per sendmsg, one ACK each), and our
+ * own events are drained after every batch so a commit of any size never
+ * overruns the event socket.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "ctentry.h"
+#include "daemon.h"
+#include "kernel.h"
+#include "kfilter.h"
+#include "log.h"
+
+#define KW_MSG_MAX	2048		/* one ctnetlink request, generous */
+#define KW_BATCH_MAX	256		/* messages per sendmsg */
+#define KW_BUF_SIZE	(KW_MSG_MAX * KW_BATCH_MAX)
+#define KW_DRAIN_ROUNDS	1024		/* event reads after one batch */
+
+#define CT_TYPE(m)	((NFNL_SUBSYS_CTNETLINK << 8) | (m))
+#define EXP_TYPE(m)	((NFNL_SUBSYS_CTNETLINK_EXP << 8) | (m))
+
+/* one netlink batch being built */
+struct kw_batch {
+	char		*buf;
+	size_t		 len;
+	uint32_t	 first;		/* sequence number of message 0 */
+	uint32_t	 n;
+	int		 err[KW_BATCH_MAX];	/* per message: 0 or errno */
+};
+
+/* commits from sync and dump-driven operations interleave: two batches */
+static struct kw_batch	 kwb_commit, kwb_op;
+static char		 inbuf[MAX_IMSGSIZE_SYNC_KERNEL];
+
+/* the control operation in progress (-F, -t), one at a time */
+static struct {
+	int		 active;
+	uint32_t	 ctl_id;
+	uint32_t	 op;
+	uint32_t	 arg;
+	uint64_t	 done;
+	uint64_t	 failed;
+} kop;
+
+static void	kop_batch_done(void);
+
+/* Each batch gets its own range of sequence numbers for its ACKs. */
+static void
+kw_reset(struct kw_batch *b)
+{
+	if (b->buf == NULL && (b->buf = malloc(KW_BUF_SIZE)) == NULL)
+		fatal("%s", __func__);
+	b->len = 0;
+	b->n = 0;
+	b->first = kcmd.seq + 1;
+	kcmd.seq += KW_BATCH_MAX + 1;
+}
+
+static struct nlmsghdr *
+kw_put(struct kw_batch *b, uint16_t type, uint16_t flags, uint8_t family)
+{
+	struct nlmsghdr	*nlh;
+
+	nlh = ctnl_put_header(b->buf + b->len, type, flags | NLM_F_ACK,
+	    family, b->first + b->n);
+	b->err[b->n] = 0;
+	return nlh;
+}
+
+static void
+kw_done(struct kw_batch *b, struct nlmsghdr *nlh)
+{
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	b->n++;
+}
+
+static void
+kw_ack(uint32_t idx, int err, void *arg)
+{
+	struct kw_batch	*b = arg;
+
+	if (idx < b->n)
+		b->err[idx] = err;
+}
+
+/*
+ * Send the batch and collect its ACKs, then read the events it caused
+ * (they are in the event socket by the time the ACKs are) and pass them
+ * on, so sync sees them before it hears that the batch is done.
+ */
+static int
+kw_send(struct kw_batch *b)
+{
+	uint32_t	i;
+	int		rc = 0, err;
+
+	if (b->n == 0)
+		return 0;
+	if (ctnl_transact(&kcmd, b->buf, b->len, b->first, b->n, kw_ack,
+	    b) == -1) {
+		err = errno ? errno : EIO;
+		log_warn("netlink batch of %u requests", b->n);
+		kernel_count_errno(err);
+		for (i = 0; i < b->n; i++)
+			if (b->err[i] == 0)
+				b->err[i] = err;
+		rc = -1;
+	}
+	kernel_drain_events(KW_DRAIN_ROUNDS);
+	return rc;
+}
+
+/* ---- building requests ---- */
+
+static void
+nat_from_reply(struct nf_conntrack *nf, const struct ct_entry *e)
+{
+	if (!(e->flags & CTE_F_REPL))
+		return;
+	/* the reply tuple's destination is where SNAT sent the packets */
+	if ((e->status & IPS_SRC_NAT) && memcmp(e->repl.dst, e->orig.src,
+	    sizeof(e->orig.src)) != 0) {
+		if (e->orig.l3 == AF_INET)
+			nfct_set_attr_u32(nf, ATTR_SNAT_IPV4, e->repl.dst[0]);
+		else
+			nfct_set_attr(nf, ATTR_SNAT_IPV6, e->repl.dst);
+	}
+	if ((e->status & IPS_SRC_NAT) && ct_proto_has_ports(e->orig.l4) &&
+	    e->repl.dport != e->orig.sport)
+		nfct_set_attr_u16(nf, ATTR_SNAT_PORT, e->repl.dport);
+	if ((e->status & IPS_DST_NAT) && memcmp(e->repl.src, e->orig.dst,
+	    sizeof(e->orig.dst)) != 0) {
+		if (e->orig.l3 == AF_INET)
+			nfct_set_attr_u32(nf, ATTR_DNAT_IPV4, e->repl.src[0]);
+		else
+			nfct_set_attr(nf, ATTR_DNAT_IPV6, e->repl.src);
+	}
+	if ((e->status & IPS_DST_NAT) && ct_proto_has_ports(e->orig.l4) &&
+	    e->repl.sport != e->orig.dport)
+		nfct_set_attr_u16(nf, ATTR_DNAT_PORT, e->repl.sport);
+}
+
+/*
+ * What conntrackd does to a cached entry before creating it: the reply
+ * tuple is the inverse of the original plus NAT (the kernel mangles it),
+ * IPS_EXPECTED is the kernel's to set, and without TCPWindowTracking the
+ * new entry must accept any window ("be liberal").
+ */
+static void
+kw_ct_object(struct nf_conntrack *nf, const struct ct_entry *in)
+{
+	struct ct_entry	e = *in;
+	uint8_t		liberal = IP_CT_TCP_FLAG_BE_LIBERAL;
+
+	e.flags &= ~CTE_F_REPL;
+	e.status &= ~IPS_EXPECTED;
+	ctnfct_to_ct(nf, &e);
+	nat_from_reply(nf, in);
+	if (e.orig.l4 == IPPROTO_TCP && !kconf->sync.tcp_window_tracking) {
+		nfct_set_attr_u8(nf, ATTR_TCP_FLAGS_ORIG, liberal);
+		nfct_set_attr_u8(nf, ATTR_TCP_MASK_ORIG, liberal);
+		nfct_set_attr_u8(nf, ATTR_TCP_FLAGS_REPL, liberal);
+		nfct_set_attr_u8(nf, ATTR_TCP_MASK_REPL, liberal);
+	}
+}
+
+static void
+kw_add_ct(struct kw_batch *b, const struct ct_entry *e, int del)
+{
+	struct nf_conntrack	*nf;
+	struct nlmsghdr		*nlh;
+	struct ct_entry		 key;
+
+	if ((nf = nfct_new()) == NULL)
+		fatal("nfct_new");
+	if (del) {
+		/* the original tuple and zone find it */
+		memset(&key, 0, sizeof(key));
+		key.orig = e->orig;
+		key.zone = e->zone;
+		key.flags = e->flags & CTE_F_ZONE;
+		ctnfct_to_ct(nf, &key);
+		nlh = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_DELETE), 0, e->orig.l3);
+	} else {
+		kw_ct_object(nf, e);
+		nlh = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_NEW),
+		    NLM_F_CREATE | NLM_F_EXCL, e->orig.l3);
+	}
+	nfct_nlmsg_build(nlh, nf);
+	nfct_destroy(nf);
+	kw_done(b, nlh);
+}
+
+static void
+kw_add_exp(struct kw_batch *b, const struct exp_entry *e, int del)
+{
+	struct nf_expect	*nf;
+	struct nlmsghdr		*nlh;
+
+	if ((nf = nfexp_new()) == NULL)
+		fatal("nfexp_new");
+	ctnfct_to_exp(nf, e);
+	if (del)
+		nlh = kw_put(b, EXP_TYPE(IPCTNL_MSG_EXP_DELETE), 0, e->tuple.l3);
+	else
+		nlh = kw_put(b, EXP_TYPE(IPCTNL_MSG_EXP_NEW),
+		    NLM_F_CREATE | NLM_F_EXCL, e->tuple.l3);
+	nfexp_nlmsg_build(nlh, nf);
+	nfexp_destroy(nf);
+	kw_done(b, nlh);
+}
+
+/* ---- commit ---- */
+
+/*
+ * Structure of a batch from sync: exact length for the announced count.
+ * Returns the count, or -1.
+ */
+static int
+kw_batch_check(struct imsg *imsg, size_t itemsize, struct ct_batch_hdr *h)
+{
+	size_t	len = imsg_get_len(imsg);
+
+	if (len < sizeof(*h) || len > sizeof(inbuf) ||
+	    imsg_get_data(imsg, inbuf, len) == -1)
+		return -1;
+	memcpy(h, inbuf, sizeof(*h));
+	if (h->count == 0 || h->count > KW_BATCH_MAX ||
+	    len != sizeof(*h) + (size_t)h->count * itemsize)
+		return -1;
+	return (int)h->count;
+}
+
+static const char *
+kw_item_check(uint8_t kind, uint8_t origin, const uint8_t *pad, size_t padlen)
+{
+	size_t	i;
+
+	if (kind != CT_KIND_NEW)
+		return "commit record is not a NEW";
+	if (origin != 0)
+		return "commit record with an origin";
+	for (i = 0; i < padlen; i++)
+		if (pad[i] != 0)
+			return "non-zero padding";
+	return NULL;
+}
+
+static const char *
+kw_ct_check(const struct ct_item *it)
+{
+	const char	*why;
+
+	if ((why = kw_item_check(it->kind, it->origin, it->pad0,
+	    sizeof(it->pad0))) != NULL)
+		return why;
+	if ((why = ct_entry_check(&it->ct)) != NULL)
+		return why;
+	if (!(it->ct.flags & CTE_F_TIMEOUT) || it->ct.timeout == 0)
+		return "commit record without a timeout";
+	return NULL;
+}
+
+static const char *
+kw_exp_check(const struct exp_item *it)
+{
+	const char	*why;
+
+	if ((why = kw_item_check(it->kind, it->origin, it->pad0,
+	    sizeof(it->pad0))) != NULL)
+		return why;
+	if ((why = exp_entry_check(&it->exp)) != NULL)
+		return why;
+	if (!(it->exp.flags & EXE_F_TIMEOUT) || it->exp.timeout == 0)
+		return "commit record without a timeout";
+	return NULL;
+}
+
+static void
+kw_commit_ack(uint32_t seq, uint32_t ok, uint32_t failed)
+{
+	struct kernel_commit_ack	a;
+
+	memset(&a, 0, sizeof(a));
+	a.seq = seq;
+	a.ok = ok;
+	a.failed = failed;
+	kstats.commit_batches++;
+	kstats.commit_ok += ok;
+	kstats.commit_failed += failed;
+	child_send_peer(IMSG_KERNEL_COMMIT_ACK, 0, &a, sizeof(a));
+}
+
+static void
+kw_log_failure(const char *what, uint32_t failed, int err)
+{
+	if (failed == 0)
+		return;
+	kernel_count_errno(err);
+	log_warnx("commit: %u %s could not be created (first error: %s)",
+	    failed, what, strerror(err));
+}
+
+/*
+ * One commit batch.  Entries that exist already are deleted and created
+ * once more, as conntrackd does, in a second batch of pairs.
+ */
+static void
+kw_commit(int exp, uint32_t seq, uint32_t count)
+{
+	uint32_t	i, ok = 0, failed = 0, nretry = 0;
+	uint32_t	retry[KW_BATCH_MAX];
+	int		first_err = 0;
+	size_t		isz = exp ? sizeof(struct exp_item) :
+			    sizeof(struct ct_item);
+	const char	*items = inbuf + sizeof(struct ct_batch_hdr);
+	struct kw_batch	*b = &kwb_commit;
+
+	kw_reset(b);
+	for (i = 0; i < count; i++) {
+		if (exp)
+			kw_add_exp(b, &((const struct exp_item *)
+			    (items + i * isz))->exp, 0);
+		else
+			kw_add_ct(b, &((const struct ct_item *)
+			    (items + i * isz))->ct, 0);
+	}
+	(void)kw_send(b);
+	for (i = 0; i < count; i++) {
+		if (b->err[i] == EEXIST)
+			retry[nretry++] = i;
+		else if (b->err[i] == 0)
+			ok++;
+		else {
+			failed++;
+			first_err = first_err ? first_err : b->err[i];
+		}
+	}
+	/* pairs: delete (ignored result) then create */
+	for (; nretry > 0; nretry -= nretry > KW_BATCH_MAX / 2 ?
+	    KW_BATCH_MAX / 2 : nretry) {
+		uint32_t n = nretry > KW_BATCH_MAX / 2 ? KW_BATCH_MAX / 2 :
+		    nretry, j;
+
+		kw_reset(b);
+		for (j = 0; j < n; j++) {
+			const char *p = items + retry[nretry - 1 - j] * isz;
+
+			if (exp) {
+				kw_add_exp(b, &((const struct exp_item *)p)->exp, 1);
+				kw_add_exp(b, &((const struct exp_item *)p)->exp, 0);
+			} else {
+				kw_add_ct(b, &((const struct ct_item *)p)->ct, 1);
+				kw_add_ct(b, &((const struct ct_item *)p)->ct, 0);
+			}
+		}
+		(void)kw_send(b);
+		kstats.commit_retried += n;
+		for (j = 0; j < n; j++) {
+			if (b->err[2 * j + 1] == 0)
+				ok++;
+			else {
+				failed++;
+				first_err = first_err ? first_err :
+				    b->err[2 * j + 1];
+			}
+		}
+	}
+	kw_log_failure(exp ? "expectations" : "entries", failed, first_err);
+	kw_commit_ack(seq, ok, failed);
+}
+
+/* Validate the whole message before a single byte reaches netlink. */
+static const char *
+kw_commit_msg(struct imsg *imsg, int exp)
+{
+	struct ct_batch_hdr	 h;
+	const char		*why;
+	size_t			 isz = exp ? sizeof(struct exp_item) :
+				    sizeof(struct ct_item);
+	int			 count, i;
+
+	if ((count = kw_batch_check(imsg, isz, &h)) == -1) {
+		kw_commit_ack(0, 0, 0);
+		return "bad batch length or count";
+	}
+	for (i = 0; i < count; i++) {
+		const char *p = inbuf + sizeof(h) + i * isz;
+
+		why = exp ? kw_exp_check((const struct exp_item *)p) :
+		    kw_ct_check((const struct ct_item *)p);
+		if (why != NULL) {
+			kw_commit_ack(h.seq, 0, h.count);
+			return why;
+		}
+	}
+	kw_commit(exp, h.seq, h.count);
+	return NULL;
+}
+
+const char *
+kcommit_ct(struct imsg *imsg)
+{
+	return kw_commit_msg(imsg, 0);
+}
+
+const char *
+kcommit_exp(struct imsg *imsg)
+{
+	if (!kconf->sync.expect_sync) {
+		kw_commit_ack(0, 0, 0);
+		return "expectation commit without ExpectationSync";
+	}
+	return kw_commit_msg(imsg, 1);
+}
+
+/* ---- control operations: -F and -t ---- */
+
+static void
+kop_reply(int status, const char *fmt, ...)
+    __attribute__((__format__(printf, 2, 3)));
+
+static void
+kop_reply(int status, const char *fmt, ...)
+{
+	struct ctl_result	r;
+	va_list			ap;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.version = CTL_PROTO_VERSION;
+	va_start(ap, fmt);
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	child_send_monitor(IMSG_CHILD_RESULT, kop.ctl_id, &r, sizeof(r));
+	kop.active = 0;
+}
+
+static void
+kop_flushed(uint32_t table)
+{
+	struct kernel_dump_req	f;
+
+	memset(&f, 0, sizeof(f));
+	f.table = table;
+	f.reason = KDUMP_FLUSHED;
+	child_send_peer(IMSG_KERNEL_FLUSHED, 0, &f, sizeof(f));
+}
+
+/* Whole-table flush, one request per table, with the event groups left. */
+static int
+kop_flush_all(int ct, int exp)
+{
+	struct nlmsghdr	*nlh;
+	int		 rc = 0;
+	uint32_t	 i;
+	struct kw_batch	*b = &kwb_op;
+
+	kernel_drain_events(KW_DRAIN_ROUNDS);
+	/* a million DESTROYs would only overrun us; a dump reconciles */
+	if (kernel_events_listen(0) == -1)
+		log_warn("leaving the event groups for the flush");
+	kw_reset(b);
+	if (ct) {
+		nlh = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_DELETE), 0, AF_UNSPEC);
+		kw_done(b, nlh);
+	}
+	if (exp) {
+		nlh = kw_put(b, EXP_TYPE(IPCTNL_MSG_EXP_DELETE), 0, AF_UNSPEC);
+		kw_done(b, nlh);
+	}
+	if (ctnl_transact(&kcmd, b->buf, b->len, b->first, b->n, kw_ack,
+	    b) == -1)
+		rc = -1;
+	for (i = 0; i < b->n; i++)
+		if (b->err[i] != 0) {
+			errno = b->err[i];
+			rc = -1;
+		}
+	if (kernel_events_listen(1) == -1)
+		fatal("rejoining the event groups after the flush");
+	return rc;
+}
+
+static void
+kop_flush(uint32_t arg)
+{
+	int	ct = arg != CTL_TABLE_EXPECT;
+	int	exp = arg != CTL_TABLE_CT;
+
+	kstats.flush_kernel++;
+	if (ct && kfilter_configured()) {
+		/* only what the Filter accepts, as conntrackd */
+		log_info("flushing kernel conntrack table (filtered)");
+		if (exp && kop_flush_all(0, 1) == -1)
+			log_warn("flushing kernel expectation table");
+		if (kdump_start_op(KTABLE_CT, KDUMP_DELETE, 0) == -1)
+			kop_reply(CTL_RES_BUSY, "kernel dump queue full");
+		return;
+	}
+	log_info("flushing kernel %s", ct && exp ? "conntrack and "
+	    "expectation tables" : ct ? "conntrack table" :
+	    "expectation table");
+	if (kop_flush_all(ct, exp) == -1) {
+		kernel_count_errno(errno);
+		kop_reply(CTL_RES_ERROR, "flushing the kernel table failed: %s",
+		    strerror(errno));
+	} else
+		kop_reply(CTL_RES_OK, "flushed the kernel %s", ct && exp ?
+		    "conntrack and expectation tables" : ct ?
+		    "conntrack table" : "expectation table");
+	if (ct)
+		kop_flushed(KTABLE_CT);
+	if (exp && kconf->sync.expect_sync)
+		kop_flushed(KTABLE_EXP);
+}
+
+/* One record of a dump driving -t or a filtered -F. */
+void
+kop_dump_record(const struct nlmsghdr *nlh, uint32_t table, int action)
+{
+	struct nf_conntrack	*nf;
+	struct nlmsghdr		*req;
+	struct ct_entry		 e, key;
+	uint32_t		 purge = kconf->sync.purge_timeout;
+	struct kw_batch		*b = &kwb_op;
+
+	if (table != KTABLE_CT || kernel_parse_ct(nlh, &e) == -1)
+		return;
+	if (action == KDUMP_DELETE) {
+		if (!kfilter_ct_pass(&e))
+			return;
+		kw_add_ct(b, &e, 1);
+	} else {
+		if ((e.flags & CTE_F_TIMEOUT) && e.timeout <= purge)
+			return;
+		memset(&key, 0, sizeof(key));
+		key.orig = e.orig;
+		key.zone = e.zone;
+		key.flags = (e.flags & CTE_F_ZONE) | CTE_F_TIMEOUT;
+		key.timeout = purge;
+		if ((nf = nfct_new()) == NULL)
+			fatal("nfct_new");
+		ctnfct_to_ct(nf, &key);
+		req = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_NEW), 0, e.orig.l3);
+		nfct_nlmsg_build(req, nf);
+		nfct_destroy(nf);
+		kw_done(b, req);
+	}
+	if (b->n >= KW_BATCH_MAX)
+		kop_batch_done();
+}
+
+/* Send what a dump-driven operation has collected so far. */
+static void
+kop_batch_done(void)
+{
+	struct kw_batch	*b = &kwb_op;
+	uint32_t	 i;
+
+	(void)kw_send(b);
+	for (i = 0; i < b->n; i++) {
+		if (b->err[i] == 0 || b->err[i] == ENOENT)
+			kop.done++;	/* ENOENT: gone meanwhile, fine */
+		else {
+			kop.failed++;
+			kernel_count_errno(b->err[i]);
+		}
+	}
+	kw_reset(b);
+}
+
+void
+kop_dump_done(int action, int error)
+{
+	kop_batch_done();
+	if (action == KDUMP_DELETE)
+		kop_flushed(KTABLE_CT);
+	else
+		kstats.timers_reset += kop.done;
+	if (error != 0) {
+		kop_reply(CTL_RES_ERROR, "kernel table dump failed: %s",
+		    strerror(error));
+		return;
+	}
+	if (action == KDUMP_DELETE)
+		kop_reply(kop.failed ? CTL_RES_ERROR : CTL_RES_OK,
+		    "flushed %llu entries from the kernel table, %llu failed",
+		    (unsigned long long)kop.done,
+		    (unsigned long long)kop.failed);
+	else
+		kop_reply(kop.failed ? CTL_RES_ERROR : CTL_RES_OK,
+		    "shortened the timers of %llu entries to %u s, %llu "
+		    "failed", (unsigned long long)kop.done,
+		    kconf->sync.purge_timeout,
+		    (unsigned long long)kop.failed);
+}
+
+/* IMSG_KERNEL_OP_REQ from the monitor (already access-checked there). */
+void
+kop_request(struct imsg *imsg)
+{
+	struct ctl_request	req;
+	uint32_t		id = imsg_get_id(imsg);
+
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1 ||
+	    req.arg >= CTL_TABLE_MAX_) {
+		kstats.imsg_refused++;
+		log_warnx("refusing a malformed operation request");
+		return;
+	}
+	if (kop.active) {
+		struct ctl_result r;
+
+		memset(&r, 0, sizeof(r));
+		r.status = CTL_RES_BUSY;
+		r.version = CTL_PROTO_VERSION;
+		strlcpy(r.msg, "another kernel table operation is running",
+		    sizeof(r.msg));
+		child_send_monitor(IMSG_CHILD_RESULT, id, &r, sizeof(r));
+		return;
+	}
+	memset(&kop, 0, sizeof(kop));
+	kop.active = 1;
+	kop.ctl_id = id;
+	kop.op = req.op;
+	kop.arg = req.arg;
+	kw_reset(&kwb_op);
+	switch (req.op) {
+	case CTL_OP_FLUSH_KERNEL:
+		kop_flush(req.arg);
+		break;
+	case CTL_OP_RESET_TIMERS:
+		log_info("shortening kernel conntrack timers to %u s",
+		    kconf->sync.purge_timeout);
+		if (kdump_start_op(KTABLE_CT, KDUMP_SET_TIMEOUT, 0) == -1)
+			kop_reply(CTL_RES_BUSY, "kernel dump queue full");
+		break;
+	default:
+		kop_reply(CTL_RES_BADREQ, "not a kernel table operation");
+		break;
+	}
+}

@@ -1,0 +1,130 @@
+/*
+ * Unit tests for the sync process's hash cache: add/find/del, the hard
+ * limit (counted, never silent), flush with a release callback, and a
+ * walk that survives removals between steps.
+ */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cache.h"
+
+static int	checks, failed;
+
+#define CHECK(cond) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failed++;						\
+		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
+		    __LINE__, #cond);					\
+	}								\
+} while (0)
+
+static void
+mk(struct ct_entry *e, uint32_t i)
+{
+	memset(e, 0, sizeof(*e));
+	e->orig.l3 = AF_INET;
+	e->orig.l4 = 6;
+	e->orig.src[0] = htonl(0xc6336400 | (i & 0xff));	/* 198.51.100.x */
+	e->orig.dst[0] = htonl(0xcb007101);			/* 203.0.113.1 */
+	e->orig.sport = htons(1024 + (i >> 8));
+	e->orig.dport = htons(80);
+	e->flags = CTE_F_MARK;
+	e->mark = i;
+}
+
+static int	released;
+
+static void
+count_release(struct cache_obj *o, void *arg)
+{
+	(void)o;
+	(void)arg;
+	released++;
+}
+
+static void
+test_basic(void)
+{
+	struct cache		*c;
+	struct cache_obj	*o;
+	struct ct_entry		 e;
+	uint32_t		 i;
+
+	c = cache_new("t", CACHE_CT, 0, 1000);
+	CHECK(c != NULL);
+	for (i = 0; i < 1000; i++) {
+		mk(&e, i);
+		CHECK(cache_find(c, &e) == NULL);
+		CHECK(cache_add(c, &e, 5) != NULL);
+	}
+	CHECK(cache_count(c) == 1000);
+	mk(&e, 1000);
+	errno = 0;
+	CHECK(cache_add(c, &e, 5) == NULL && errno == ENOSPC);
+	CHECK(cache_stats(c)->add_failed_full == 1);
+	CHECK(cache_full_log_due(c, 100) == 1);
+	CHECK(cache_full_log_due(c, 101) == 0);
+	CHECK(cache_full_log_due(c, 200) == 1);
+
+	mk(&e, 7);
+	e.mark = 99;		/* not part of the key */
+	o = cache_find(c, &e);
+	CHECK(o != NULL && o->u.ct.mark == 7);
+	cache_update(c, o, &e, 9);
+	CHECK(o->u.ct.mark == 99 && o->last_update == 9 && o->first_seen == 5);
+	e.zone = 3;		/* the zone is */
+	e.flags |= CTE_F_ZONE;
+	CHECK(cache_find(c, &e) == NULL);
+
+	mk(&e, 7);
+	cache_del(c, cache_find(c, &e));
+	CHECK(cache_find(c, &e) == NULL && cache_count(c) == 999);
+	released = 0;
+	cache_flush(c, count_release, NULL);
+	CHECK(released == 999 && cache_count(c) == 0);
+	cache_free(c);
+}
+
+static void
+test_walk(void)
+{
+	struct cache		*c;
+	struct cache_obj	*o;
+	struct cache_iter	 it;
+	struct ct_entry		 e;
+	uint32_t		 i, seen = 0;
+
+	c = cache_new("w", CACHE_CT, 16, 5000);
+	CHECK(c != NULL && cache_buckets(c) >= 16);
+	for (i = 0; i < 5000; i++) {
+		mk(&e, i);
+		CHECK(cache_add(c, &e, 1) != NULL);
+	}
+	memset(&it, 0, sizeof(it));
+	/* delete every other object as we go: no use after free (ASan) */
+	while ((o = cache_iter_next(c, &it)) != NULL && seen < 100000) {
+		seen++;
+		if (o->u.ct.mark % 2 == 0) {
+			cache_del(c, o);
+			if (it.pos > 0)
+				it.pos--;
+		}
+	}
+	CHECK(seen == 5000);
+	CHECK(cache_count(c) == 2500);
+	cache_free(c);
+}
+
+int
+main(void)
+{
+	test_basic();
+	test_walk();
+	printf("test_cache: %d checks, %d failures\n", checks, failed);
+	return failed != 0;
+}
