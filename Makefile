@@ -48,7 +48,7 @@ DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o
 	       daemon/intcache.o daemon/scommit.o daemon/ctldump.o \
 	       $(ENTRY_OBJS) \
 	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
-CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/json.o \
+CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/json.o ctl/dump.o \
 	       $(ENTRY_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 
 UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep test_ctentry \
@@ -103,6 +103,15 @@ $(B)/tests/test_cache: $(B)/tests/unit/test_cache.o $(B)/daemon/cache.o \
 	    $(B)/daemon/ctentry.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# test tools: the raw batched insert (bench reference, bursts in bats)
+# and the imsg injector for the kernel-side validation tests
+$(B)/tests/rawinsert: tests/bench/rawinsert.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) $(SANFLAGS) -D_GNU_SOURCE -o $@ $< $(PKG_CFLAGS) $(PKG_LIBS)
+$(B)/tests/mkinject: $(B)/tests/unit/mkinject.o $(B)/daemon/ctentry.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+TEST_TOOLS := $(B)/tests/rawinsert $(B)/tests/mkinject
+
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
@@ -133,7 +142,7 @@ fuzz-short:
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]
 
-bats: all
+bats: all $(TEST_TOOLS)
 	CTSYNCD_BUILD=$(abspath $(B)) CTSYNCD_SANITIZE=$(if $(filter 1,$(SANITIZE)),1,0) \
 	    bats --timing tests/bats
 

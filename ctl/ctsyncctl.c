@@ -17,11 +17,13 @@
 
 #include "config.h"
 #include "ctsyncd.h"
+#include "dump.h"
 #include "imsg.h"
 #include "output.h"
 #include "parser.h"
 
-#define CTL_WAIT_MS	120000
+/* the daemon bounds its own work; commit/-t of millions take minutes */
+#define CTL_WAIT_MS	(16 * 60 * 1000)
 
 extern char *__progname;
 
@@ -120,15 +122,36 @@ handle_reply(struct imsg *imsg, const struct ctl_cmd *cmd, int *nproc)
 	struct ctl_runtime	rt;
 	struct ctl_process	p;
 	struct ctl_status	st;
+	struct sync_stats	ss;
 	int			json = (cmd->flags & CTL_FLAG_JSON) != 0;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_RESULT:
 		if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
 			break;
+		res.msg[sizeof(res.msg) - 1] = '\0';
 		if (*nproc >= 0)
 			output_process_end(json);
+		if (cmd->op == CTL_OP_DUMP_INTERNAL ||
+		    cmd->op == CTL_OP_DUMP_EXTERNAL) {
+			dump_end(cmd->flags);
+			if (res.status == CTL_RES_OK)
+				res.msg[0] = '\0';	/* the count is noise */
+		}
+		if (cmd->op == CTL_OP_STATS && res.status == CTL_RES_OK)
+			res.msg[0] = '\0';
 		return result_exit(&res, json);
+	case IMSG_CTL_CT_DUMP:
+	case IMSG_CTL_EXP_DUMP:
+		if (dump_chunk(imsg->data, imsg_get_len(imsg),
+		    imsg_get_type(imsg) == IMSG_CTL_EXP_DUMP, cmd->flags) == -1)
+			break;
+		return -1;
+	case IMSG_CTL_SYNC_STATS:
+		if (imsg_get_data(imsg, &ss, sizeof(ss)) == -1)
+			break;
+		output_sync_stats(&ss, cmd->arg, json);
+		return -1;
 	case IMSG_CTL_RUNTIME:
 		if (imsg_get_data(imsg, &rt, sizeof(rt)) == -1)
 			break;

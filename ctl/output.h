@@ -9,5 +9,6 @@ void	output_process_begin(int);
 void	output_process(const struct ctl_process *, int);
 void	output_process_end(int);
 void	output_status(const struct ctl_status *, int);
+void	output_sync_stats(const struct sync_stats *, uint32_t, int);
 
 #endif

@@ -17,9 +17,10 @@
  *   only original-direction attributes.
  * - ATTR_EXP_NAT_DIR is read as 32 bits by the setter despite the u8
  *   in the header: always use the _u32 calls.
- * - nfct_snprintf() writes buf[-1] for a zero size and nfexp_snprintf()
- *   reads past a truncated buffer: both only ever see FMT_MAX, more than
- *   any record prints, and the caller's buffer gets a bounded copy.
+ * - nfct_snprintf() writes out of bounds for a zero size, and
+ *   nfexp_snprintf() reads past the end of a buffer it truncated: both
+ *   only ever see FMT_MAX, more than any record prints, and the caller's
+ *   buffer gets a bounded copy.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>

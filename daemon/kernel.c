@@ -33,10 +33,10 @@
 			 (1U << (NFNLGRP_CONNTRACK_EXP_DESTROY - 1)))
 
 /*
- * The event socket must hold the events of one commit batch while we
- * wait for its ACKs; below this, a commit would overrun it.
+ * Without NetlinkBufferSize: room for the events of a few commit
+ * batches (we drain them after each batch), so a commit never overruns.
  */
-#define EVENT_RCVBUF_MIN	(4U * 1024 * 1024)
+#define EVENT_RCVBUF_DEFAULT	(4U * 1024 * 1024)
 #define CMD_RCVBUF		(1U * 1024 * 1024)
 /* stop reading netlink while this many imsgs wait for sync */
 #define PEER_QUEUE_HIGH		512
@@ -335,8 +335,8 @@ kernel_open_sockets(void)
 	kev_groups = CT_GROUPS;
 	if (kconf->sync.expect_sync)
 		kev_groups |= EXP_GROUPS;
-	if (rcv < EVENT_RCVBUF_MIN)
-		rcv = EVENT_RCVBUF_MIN;
+	if (rcv == 0)
+		rcv = EVENT_RCVBUF_DEFAULT;
 	if (ctnl_open(&kev, kev_groups, rcv) == -1)
 		fatal("ctnetlink event socket");
 	if (kconf->general.netlink_events_reliable) {

@@ -174,6 +174,11 @@ int		 ct_icmp_reply_type(uint8_t, uint8_t);
  * connlabel n: labels[n / 32] & (1U << (n % 32)).  The ICMP fields of
  * the reply tuple are not visible through libnetfilter_conntrack: they
  * are derived from the original (ct_icmp_reply_type, same code and id).
+ * from_*: 0, or -1 when the object cannot be a valid entry.  to_*: fill
+ * a fresh nfct_new()/nfexp_new() object; -1 only when out of memory.
+ * to_ct invents the reply tuple (the inverse of the original) when the
+ * entry has none.  format_*: conntrack -L text (xml: one <flow>) without
+ * the timeout, with snprintf semantics; -1 on failure.
  */
 struct nf_conntrack;
 struct nf_expect;

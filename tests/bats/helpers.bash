@@ -62,9 +62,11 @@ General {
 		Group $CTS_GROUP
 		AdminGroup $CTS_ADMGRP
 	}
+${CTS_GENERAL_EXTRA:-}
 }
 Sync {
 	Mode FTFW { }
+${CTS_SYNC_EXTRA:-}
 	UDP {
 		IPv4_address 169.254.77.1
 		IPv4_Destination_Address 169.254.77.2
@@ -166,4 +168,33 @@ status_field() {
 as_user() {
 	local u="$1"; shift
 	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"
+}
+
+# conntrack -L lines without what a cache does not keep (timeout, use)
+ct_kernel_list() {
+	ip netns exec "$NS" conntrack -L "$@" 2>/dev/null |
+	    sed -E 's/^([a-z0-9-]+ +[0-9]+) [0-9]+ /\1 /; s/ use=[0-9]+//' |
+	    sort
+}
+
+# the daemon's -i dump in the same shape (without "[active since Ns]")
+ct_cache_list() {
+	"$CTL" -C "$CONF" "$@" | sed -E 's/ \[active since [0-9]+s\]$//' |
+	    sort
+}
+
+# Bounded wait until a command's output equals a value.
+wait_for() {
+	local want="$1" i got=""; shift
+	for i in $(seq 1 100); do
+		got="$("$@" 2>/dev/null || true)"
+		[ "$got" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_for: wanted '$want', got '$got' from: $*" >&2
+	return 1
+}
+
+ct_add() {
+	ip netns exec "$NS" conntrack -I "$@" >/dev/null 2>&1
 }
