@@ -161,7 +161,8 @@ nat_from_reply(struct nf_conntrack *nf, const struct ct_entry *e)
  * What conntrackd does to a cached entry before creating it: the reply
  * tuple is the inverse of the original plus NAT (the kernel mangles it),
  * IPS_EXPECTED is the kernel's to set, and without TCPWindowTracking the
- * new entry must accept any window ("be liberal").
+ * new entry must accept any window ("be liberal").  A new entry must
+ * say IPS_CONFIRMED or the kernel answers EBUSY.
  */
 static void
 kw_ct_object(struct nf_conntrack *nf, const struct ct_entry *in)
@@ -170,7 +171,9 @@ kw_ct_object(struct nf_conntrack *nf, const struct ct_entry *in)
 	uint8_t		liberal = IP_CT_TCP_FLAG_BE_LIBERAL;
 
 	e.flags &= ~CTE_F_REPL;
+	/* the kernel refuses a status that changes these bits (EBUSY) */
 	e.status &= ~IPS_EXPECTED;
+	e.status |= IPS_CONFIRMED;
 	ctnfct_to_ct(nf, &e);
 	nat_from_reply(nf, in);
 	if (e.orig.l4 == IPPROTO_TCP && !kconf->sync.tcp_window_tracking) {
@@ -559,6 +562,8 @@ kop_dump_record(const struct nlmsghdr *nlh, uint32_t table, int action)
 		if ((nf = nfct_new()) == NULL)
 			fatal("nfct_new");
 		ctnfct_to_ct(nf, &key);
+		/* an update must not touch the status: the kernel says EBUSY */
+		nfct_attr_unset(nf, ATTR_STATUS);
 		req = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_NEW), 0, e.orig.l3);
 		nfct_nlmsg_build(req, nf);
 		nfct_destroy(nf);

@@ -89,7 +89,7 @@ cts_teardown() {
 		kill -KILL "$DPID" 2>/dev/null || true
 	fi
 	# any ctsyncd still running from this test's config
-	for p in $(pgrep -f "ctsyncd: " 2>/dev/null); do
+	for p in $(pgrep -f "ctsyncd(-testhooks)?: " 2>/dev/null); do
 		if [ "$(readlink /proc/$p/root 2>/dev/null)" = "$RUN/empty" ]; then
 			kill -KILL "$p" 2>/dev/null || true
 		fi
@@ -135,7 +135,7 @@ cts_wait_ready() {
 # pid of a role of this test's daemon (matched by its chroot)
 cts_pid() {
 	local p
-	for p in $(pgrep -f "^ctsyncd: $1" 2>/dev/null); do
+	for p in $(pgrep -f "^ctsyncd(-testhooks)?: $1" 2>/dev/null); do
 		if [ "$(readlink /proc/$p/root 2>/dev/null)" = "$RUN/empty" ]; then
 			echo "$p"
 			return 0
