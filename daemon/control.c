@@ -618,8 +618,11 @@ control_status_reply(struct ctl_conn *c, int role, const struct imsg *imsg)
 	monitor_fill_status(&st);
 	st.replicating = ss.replicating;
 	st.sync = ss;
-	/* in sync: start-up dump merged, no overrun waiting for a resync */
-	st.in_sync = ss.startup_done && !ss.resync_pending;
+	/*
+	 * In sync with the peers: replicating, start-up dump merged, no
+	 * overrun waiting for a resync.  Without replication, never.
+	 */
+	st.in_sync = ss.replicating && ss.startup_done && !ss.resync_pending;
 	imsg_compose(&c->ibuf, IMSG_CTL_STATUS, 0, 0, -1, &st, sizeof(st));
 	control_result(c, CTL_RES_OK, "");
 	return 0;
