@@ -383,6 +383,7 @@ sync_stats_json(const struct sync_stats *ss, int exp)
 	json_close();
 	json_uint("dumps", ss->dumps);
 	json_uint("purged", ss->purged);
+	json_uint("expectations_without_master", ss->exp_no_master);
 	commit_json(&ss->commit, -1);
 	json_end();
 }

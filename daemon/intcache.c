@@ -169,6 +169,24 @@ intcache_events_ct(struct imsg *imsg)
 	}
 }
 
+/*
+ * Expectations are replicated only when their master is: a peer cannot
+ * use an expectation without the connection it belongs to.
+ */
+static int
+exp_master_known(const struct exp_entry *x)
+{
+	struct ct_entry	key;
+
+	memset(&key, 0, sizeof(key));
+	key.orig = x->master;
+	if (x->flags & EXE_F_ZONE) {
+		key.zone = x->zone;
+		key.flags = CTE_F_ZONE;
+	}
+	return cache_find(sy.int_ct, &key) != NULL;
+}
+
 void
 intcache_events_exp(struct imsg *imsg)
 {
@@ -187,6 +205,11 @@ intcache_events_exp(struct imsg *imsg)
 		    exp_entry_check(&it->exp) != NULL)
 			fatalx("invalid expectation record from kernel");
 		count_event(it->kind, it->origin);
+		if (it->kind != CT_KIND_DESTROY &&
+		    !exp_master_known(&it->exp)) {
+			sy.stats.exp_no_master++;
+			continue;
+		}
 		apply(sy.int_exp, &it->exp, it->kind,
 		    item_gen(KTABLE_EXP, it->kind, seq), &rec[1]);
 	}

@@ -283,6 +283,7 @@ struct sync_stats {
 	uint64_t	events_self;
 	uint64_t	dumps;
 	uint64_t	purged;		/* vanished at a resync: DESTROY */
+	uint64_t	exp_no_master;	/* expectation whose master we lack */
 	struct last_commit commit;
 };
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the benchmark scripts.  Source it from bash, as
 # root, from the top of the tree:
 #
@@ -11,13 +12,16 @@
 #	bench_result commit n=1000000 secs="$(bench_elapsed "$t0")" \
 #	    rss_kb="$(bench_rss_kb "$pid")" cpu="$(bench_cpu_secs "$pid")"
 #
-# Sourcing installs the traps: namespaces, started processes and
-# nf_conntrack_max are put back on exit, Ctrl-C and TERM.
+# Sourcing installs the traps: namespaces, started processes,
+# nf_conntrack_max, the conntrack hash size and temporary directories
+# are put back on exit, Ctrl-C and TERM.
 
 BENCH_PREFIX="${BENCH_PREFIX:-ctb}"
 declare -A BENCH_NS=()		# NAME -> namespace
 BENCH_PIDS=()
 BENCH_CT_MAX_OLD=""
+BENCH_CT_HASHSIZE_OLD=""
+BENCH_TMPDIRS=()
 BENCH_CLK_TCK="$(getconf CLK_TCK)"
 
 # Create namespace $BENCH_PREFIX$$-NAME with lo up; BENCH_NS[NAME] holds it.
@@ -45,8 +49,78 @@ bench_raise_ct_max() {
 	[ "$cur" -ge "$1" ] || echo "$1" > "$f"
 }
 
+# Delete namespace NAME now (bench_ns_add's name).  Its conntrack table
+# is flushed first, synchronously, so the kernel does not free a big
+# table in the background while the next measurement runs.
+bench_ns_del() {
+	local ns="${BENCH_NS[$1]:-}"
+
+	[ -n "$ns" ] || return 0
+	ip netns exec "$ns" conntrack -F >/dev/null 2>&1 || true
+	ip netns del "$ns" 2>/dev/null || true
+	unset "BENCH_NS[$1]"
+}
+
+# Stop one registered process now: TERM, 10 s, KILL.
+bench_pid_stop() {
+	local pid="$1" i p rest=()
+
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	for p in "${BENCH_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || rest+=("$p")
+	done
+	BENCH_PIDS=("${rest[@]}")
+}
+
+# The conntrack hash table is global (all namespaces share it): resize
+# it from the init namespace; the old size comes back at cleanup.
+bench_set_ct_hashsize() {
+	local f=/sys/module/nf_conntrack/parameters/hashsize cur
+
+	cur="$(cat "$f")" || return 1
+	[ -n "$BENCH_CT_HASHSIZE_OLD" ] || BENCH_CT_HASHSIZE_OLD="$cur"
+	[ "$cur" -eq "$1" ] || echo "$1" > "$f"
+}
+
+# A private directory (mode 755), removed at cleanup.
+bench_tmpdir() {
+	local d
+
+	d="$(mktemp -d "/tmp/$BENCH_PREFIX$$.XXXXXX")" || return 1
+	chmod 755 "$d"
+	BENCH_TMPDIRS+=("$d")
+	echo "$d"
+}
+
+# Allocated conntrack objects, all namespaces (slab active objects).
+bench_ct_objs() {
+	awk '$1 == "nf_conntrack" { print $2; exit }' /proc/slabinfo
+}
+
+# Wait (at most $1 s, default 60) until the kernel has finished freeing
+# conntrack objects: the slab count changes by < 1000 over half a second.
+bench_ct_settle() {
+	local max="${1:-60}" a b i
+
+	a="$(bench_ct_objs)"
+	for ((i = 0; i < max * 2; i++)); do
+		sleep 0.5
+		b="$(bench_ct_objs)"
+		[ -n "$a" ] && [ -n "$b" ] || return 0
+		[ $((a - b)) -lt 1000 ] && [ $((b - a)) -lt 1000 ] && return 0
+		a="$b"
+	done
+	echo "bench: conntrack objects still changing after $max s" >&2
+	return 1
+}
+
 bench_cleanup() {
-	local pid ns i
+	local pid ns i d
 
 	for pid in "${BENCH_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -68,6 +142,15 @@ bench_cleanup() {
 		    > /proc/sys/net/netfilter/nf_conntrack_max || true
 		BENCH_CT_MAX_OLD=""
 	fi
+	if [ -n "$BENCH_CT_HASHSIZE_OLD" ]; then
+		echo "$BENCH_CT_HASHSIZE_OLD" \
+		    > /sys/module/nf_conntrack/parameters/hashsize || true
+		BENCH_CT_HASHSIZE_OLD=""
+	fi
+	for d in "${BENCH_TMPDIRS[@]}"; do
+		rm -rf -- "$d"
+	done
+	BENCH_TMPDIRS=()
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT
