@@ -121,19 +121,15 @@ runtime_field() {
 	"$CTL" -C "$CONF" -s runtime | grep -P '^\trecreated \(EEXIST\):\t+ *7$'
 }
 
-@test "-F flushes conntracks and expectations" {
+@test "-F flushes the kernel table; the cache follows without propagating" {
 	populate
 	cts_start
-	ip netns exec "$NS" conntrack -I expect -p tcp -s 198.51.100.1 \
-	    -d 203.0.113.1 --sport 1001 --dport 80 --tuple-src 198.51.100.1 \
-	    --tuple-dst 203.0.113.1 --tuple-port-src 0 --tuple-port-dst 41739 \
-	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
-	    --mask-port-src 0 --mask-port-dst 65535 -t 200 2>/dev/null || true
+	wait_for 7 cache_count
 	run "$CTL" -C "$CONF" -F
 	[ "$status" -eq 0 ]
 	[ "$(kernel_count)" -eq 0 ]
-	[ "$(ip netns exec "$NS" conntrack -L expect 2>/dev/null | wc -l)" -eq 0 ]
 	wait_for 0 cache_count
+	[ "$("$CTL" -C "$CONF" -s runtime | grep -cP '^\tflush kernel table:\t+ *1$')" -eq 1 ]
 }
 
 @test "-t shortens every kernel timer to PurgeTimeout" {
@@ -273,6 +269,30 @@ inject() {
 		cts_wait_exit "$DPID"
 		DPID=
 	done
+}
+
+@test "expectations: -i expect equals conntrack -L expect; -F flushes them" {
+	export CTS_SYNC_EXTRA="	Options { ExpectationSync On }"
+	cts_write_conf
+	inject ftpmaster
+	wait_for 1 kernel_count
+	ip netns exec "$NS" conntrack -I expect -p tcp -s 198.51.100.200 \
+	    -d 203.0.113.200 --sport 4000 --dport 21 \
+	    --tuple-src 198.51.100.200 --tuple-dst 203.0.113.200 \
+	    --tuple-port-src 0 --tuple-port-dst 41739 \
+	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
+	    --mask-port-src 0 --mask-port-dst 65535 -t 200 >/dev/null 2>&1
+	exp_kernel() {
+		ip netns exec "$NS" conntrack -L expect 2>/dev/null |
+		    sed -E 's/^[0-9]+ //'
+	}
+	[ "$(exp_kernel | wc -l)" -eq 1 ]
+	wait_for 1 sh -c "'$CTL' -C '$CONF' -i expect | wc -l"
+	diff <(exp_kernel) <(ct_cache_list -i expect)
+	run "$CTL" -C "$CONF" -F
+	[ "$status" -eq 0 ]
+	[ "$(exp_kernel | wc -l)" -eq 0 ]
+	wait_for 0 sh -c "'$CTL' -C '$CONF' -i expect | wc -l"
 }
 
 @test "kernel process dies on a message type sync may not send" {

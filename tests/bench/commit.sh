@@ -49,6 +49,10 @@ CTL="$BUILD/ctsyncctl"
 HASHSIZE="${BENCH_HASHSIZE:-1048576}"
 RESULTS_DIR="$(dirname "${BENCH_OUT:-tests/bench/results/latest.txt}")"
 RAW_RUNS=3
+# also time rawinsert with an event listener (BENCH_RAW_EV=0: skip)
+RAW_EV="${BENCH_RAW_EV:-1}"
+# conntrackd -B sends at most this often while entries are missing at fw2
+CTD_BULKS="${BENCH_CTD_BULKS:-1}"
 CTSD_USER=_ctsyncd
 
 die() {
@@ -87,6 +91,18 @@ calc() {
 	awk "BEGIN { printf \"%.2f\", $* }"
 }
 
+# median of the arguments, "fail" if none
+median() {
+	[ $# -gt 0 ] || { echo fail; return; }
+	printf '%s\n' "$@" | sort -g |
+	    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# a positive number?
+isnum() {
+	[[ "$1" =~ ^[0-9.]+$ ]] && awk "BEGIN { exit !($1 > 0) }"
+}
+
 # the value of a key in a JSON document on stdin ("a.b.c")
 json_get() {
 	python3 -c '
@@ -103,15 +119,34 @@ ns_count() {
 
 # ---------------------------------------------------------------- raw
 
-# one rawinsert run in a fresh namespace; sets RAW_SECS
+# The namespace has a ctnetlink socket subscribed to multicast groups.
+has_listener() {
+	ip netns exec "$1" cat /proc/net/netlink |
+	    awk '$2 == 12 && $4 != "00000000" { f = 1 } END { exit !f }'
+}
+
+# One rawinsert run in a fresh namespace; sets RAW_SECS.  With "ev",
+# "conntrack -E -e NEW" listens meanwhile: the kernel then builds an
+# event for every entry, as it does for a daemon's event socket.
 raw_once() {
-	local n="$1" ns out secs errs
+	local n="$1" ev="${2:-}" ns out secs errs lpid="" i
 
 	RAW_SECS=""
 	bench_ns_add raw || return 1
 	ns="${BENCH_NS[raw]}"
 	bench_ct_settle 60 || true
+	if [ -n "$ev" ]; then
+		ip netns exec "$ns" conntrack -E -e NEW >/dev/null 2>&1 &
+		lpid=$!
+		bench_pid_add "$lpid"
+		for ((i = 0; i < 50; i++)); do
+			has_listener "$ns" && break
+			sleep 0.1
+		done
+		has_listener "$ns" || fail "conntrack -E did not subscribe"
+	fi
 	out="$(ip netns exec "$ns" "$RAW" -n "$n" 2>&1)"
+	[ -z "$lpid" ] || bench_pid_stop "$lpid"
 	secs="$(sed -n 's/.* secs=\([0-9.]*\) .*/\1/p' <<< "$out" | tail -1)"
 	errs="$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<< "$out" | tail -1)"
 	if [ -z "$secs" ]; then
@@ -176,16 +211,19 @@ cts_role_pid() {
 }
 
 # Sets CTS_SECS CTS_TOOK CTS_COMMITTED CTS_FAILED CTS_SYNC_RSS
-# CTS_KERNEL_RSS CTS_MON_RSS CTS_BPE CTS_DUMP_SECS CTS_NOTES
+# CTS_KERNEL_RSS CTS_MON_RSS CTS_BPE CTS_DUMP_SECS CTS_SYNC_CPU
+# CTS_KERNEL_CPU (CPU seconds used during the commit) CTS_NOTES
 run_ctsyncd() {
 	local n="$1" log="$2" ns mpid spid kpid out t0 v i got wait_max
-	local overrun internal
+	local overrun internal scpu kcpu
 
 	CTS_SECS=fail CTS_TOOK=- CTS_COMMITTED=- CTS_FAILED=- CTS_SYNC_RSS=-
 	CTS_KERNEL_RSS=- CTS_MON_RSS=- CTS_BPE=- CTS_DUMP_SECS=- CTS_NOTES=""
+	CTS_SYNC_CPU=- CTS_KERNEL_CPU=-
 	wait_max=$((60 + n / 5000))
 
-	CTS_DIR="$(bench_tmpdir)" || return 1
+	bench_tmpdir || return 1
+	CTS_DIR="$BENCH_TMPDIR"
 	mkdir -m 755 "$CTS_DIR/empty"
 	CTS_CONF="$CTS_DIR/ctsyncd.conf"
 	cat > "$CTS_CONF" <<EOF
@@ -245,11 +283,19 @@ EOF
 		fail "ctsyncd: internal cache not empty after -F"
 	fi
 	bench_ct_settle 60 || true
+	spid="$(cts_role_pid sync "$mpid")"
+	kpid="$(cts_role_pid kernel "$mpid")"
+	[ -n "$spid" ] && [ -n "$kpid" ] ||
+	    fail "ctsyncd: sync ($spid) or kernel ($kpid) process not found"
+	scpu="$(bench_cpu_secs "$spid" 2>/dev/null)"
+	kcpu="$(bench_cpu_secs "$kpid" 2>/dev/null)"
 
 	t0="$(bench_now)"
 	out="$(cts_ctl -c 2>&1)"
 	v=$?
 	CTS_SECS="$(bench_elapsed "$t0")"
+	[ -n "$scpu" ] && CTS_SYNC_CPU="$(calc "$(bench_cpu_secs "$spid") - $scpu")"
+	[ -n "$kcpu" ] && CTS_KERNEL_CPU="$(calc "$(bench_cpu_secs "$kpid") - $kcpu")"
 	echo "ctsyncctl -c: $out (exit $v, ${CTS_SECS}s wall)" >> "$log"
 	[ "$v" -eq 0 ] || fail "ctsyncctl -c exit $v: $out"
 	if [[ "$out" =~ committed\ ([0-9]+),\ failed\ ([0-9]+),\ took\ ([0-9.]+)\ s ]]
@@ -261,8 +307,6 @@ EOF
 		fail "ctsyncctl -c output: $out"
 	fi
 	# right after the commit: memory and the internal cache
-	spid="$(cts_role_pid sync "$mpid")"
-	kpid="$(cts_role_pid kernel "$mpid")"
 	[ -n "$spid" ] && CTS_SYNC_RSS="$(bench_rss_kb "$spid")"
 	[ -n "$kpid" ] && CTS_KERNEL_RSS="$(bench_rss_kb "$kpid")"
 	CTS_MON_RSS="$(bench_rss_kb "$mpid")"
@@ -330,13 +374,14 @@ ctd_cache_active() {	# ctd_cache_active 1|2 internal|external
 
 # Sets CTD_SECS CTD_TOOK CTD_ARRIVED CTD_COMMITTED CTD_RSS CTD_NOTES
 run_conntrackd() {
-	local n="$1" log="$2" i p pids=() out t0 v last same got max rc
+	local n="$1" log="$2" i b p pids=() out t0 v last same got max rc
 
 	CTD_SECS=fail CTD_TOOK=- CTD_ARRIVED=- CTD_COMMITTED=- CTD_RSS=-
 	CTD_NOTES=""
 	max=$((60 + n / 5000))
 
-	CTD_DIR="$(bench_tmpdir)" || return 1
+	bench_tmpdir || return 1
+	CTD_DIR="$BENCH_TMPDIR"
 	bench_ns_add fw1 || return 1
 	bench_ns_add fw2 || return 1
 	ip -n "${BENCH_NS[fw1]}" link add veth0 type veth peer name veth0 \
@@ -391,24 +436,31 @@ EOF
 	fi
 
 	t0="$(bench_now)"
-	ctd 1 -B >/dev/null 2>&1
-	# until fw2's external cache stops growing (5 polls, 1 s apart)
-	last=-1 same=0
-	for ((i = 0; i < 300; i++)); do
-		sleep 1
-		got="$(ctd_cache_active 2 external)"
-		[ -n "$got" ] || continue
-		if [ "$got" = "$n" ]; then
-			break
-		elif [ "$got" = "$last" ] && [ "$got" -gt 0 ]; then
-			same=$((same + 1))
-			[ "$same" -ge 5 ] && break
-		else
-			same=0
-		fi
-		last="$got"
+	for ((b = 1; b <= CTD_BULKS; b++)); do
+		ctd 1 -B >/dev/null 2>&1
+		# until fw2's external cache stops growing (5 polls, 1 s
+		# apart), 300 s at most
+		last=-1 same=0
+		for ((i = 0; i < 300; i++)); do
+			sleep 1
+			got="$(ctd_cache_active 2 external)"
+			[ -n "$got" ] || continue
+			if [ "$got" = "$n" ]; then
+				break
+			elif [ "$got" = "$last" ] && [ "$got" -gt 0 ]; then
+				same=$((same + 1))
+				[ "$same" -ge 5 ] && break
+			else
+				same=0
+			fi
+			last="$got"
+		done
+		[ "$got" = "$n" ] && break
+		[ "$b" -lt "$CTD_BULKS" ] &&
+		    warn "conntrackd: $got of $n arrived, bulk send again"
 	done
-	CTD_NOTES+="bulk_secs=$(bench_elapsed "$t0") "
+	CTD_NOTES+="bulks=$((b > CTD_BULKS ? CTD_BULKS : b))"
+	CTD_NOTES+=" bulk_secs=$(bench_elapsed "$t0") "
 	CTD_ARRIVED="$(ctd 2 -e 2>/dev/null | wc -l)"
 	[ "$CTD_ARRIVED" -eq "$n" ] ||
 	    warn "conntrackd: $CTD_ARRIVED of $n arrived at fw2 (recorded)"
@@ -422,6 +474,10 @@ EOF
 	CTD_SECS="$(bench_elapsed "$t0")"
 	echo "conntrackd -c: rc=$rc ${CTD_SECS}s wall: $out" >> "$log"
 	CTD_RSS="$(bench_rss_kb "${pids[1]}")"
+	# conntrackd's own commit events: how many reached its internal cache
+	CTD_NOTES+="fw2_internal_after_commit=$(ctd_cache_active 2 internal) "
+	CTD_NOTES+="fw2_netlink_overrun=$(ctd 2 -s runtime 2>/dev/null |
+	    awk -F'\t' '$2 ~ /^netlink overrun:/ { gsub(/ /, "", $NF); print $NF }') "
 	CTD_COMMITTED="$(ns_count "${BENCH_NS[fw2]}")"
 	CTD_TOOK="$(sed -n 's/.*commit has taken \([0-9.]*\) seconds.*/\1/p' \
 	    "$CTD_DIR/fw2.log" | tail -1)"
@@ -489,13 +545,18 @@ for n in "${NLIST[@]}"; do
 	for ((r = 0; r < RAW_RUNS; r++)); do
 		raw_once "$n" && raws+=("$RAW_SECS")
 	done
-	if [ ${#raws[@]} -gt 0 ]; then
-		raw="$(printf '%s\n' "${raws[@]}" | sort -g |
-		    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
-	else
-		raw=fail
-	fi
+	raw="$(median "${raws[@]}")"
 	rawlist="$(IFS=,; echo "${raws[*]:-}")"
+	rawev=- rawevlist=""
+	if [ "$RAW_EV" = 1 ]; then
+		echo "# n=$n: raw kernel with an event listener x$RAW_RUNS ..." >&2
+		raws=()
+		for ((r = 0; r < RAW_RUNS; r++)); do
+			raw_once "$n" ev && raws+=("$RAW_SECS")
+		done
+		rawev="$(median "${raws[@]}")"
+		rawevlist="$(IFS=,; echo "${raws[*]:-}")"
+	fi
 
 	echo "# n=$n: ctsyncd ..." >&2
 	run_ctsyncd "$n" "$log"
@@ -507,19 +568,31 @@ for n in "${NLIST[@]}"; do
 		CTD_NOTES=""
 	fi
 
-	ratio=- speedup=-
-	[[ "$raw" =~ ^[0-9.]+$ && "$CTS_SECS" =~ ^[0-9.]+$ ]] &&
-	    awk "BEGIN { exit !($raw > 0) }" &&
+	ratio=- speedup=- ctdnorm=- speedup_norm=-
+	isnum "$raw" && isnum "$CTS_SECS" &&
 	    ratio="$(calc "$CTS_SECS / $raw")"
-	[[ "$CTD_SECS" =~ ^[0-9.]+$ && "$CTS_SECS" =~ ^[0-9.]+$ ]] &&
-	    awk "BEGIN { exit !($CTS_SECS > 0) }" &&
+	ratioev=-
+	isnum "$rawev" && isnum "$CTS_SECS" &&
+	    ratioev="$(calc "$CTS_SECS / $rawev")"
+	isnum "$CTD_SECS" && isnum "$CTS_SECS" &&
 	    speedup="$(calc "$CTD_SECS / $CTS_SECS")"
+	# conntrackd's time scaled to N when fewer entries reached fw2
+	if isnum "$CTD_SECS" && isnum "$CTD_COMMITTED"; then
+		ctdnorm="$(awk -v s="$CTD_SECS" -v n="$n" \
+		    -v c="$CTD_COMMITTED" 'BEGIN { printf "%.2f", s * n / c }')"
+		isnum "$CTS_SECS" &&
+		    speedup_norm="$(calc "$ctdnorm / $CTS_SECS")"
+	fi
 
 	line="commit n=$n raw=${raw}s ctsyncd=${CTS_SECS}s (${ratio}x raw)"
+	[ "$RAW_EV" = 1 ] &&
+	    line+=" raw_with_listener=${rawev}s (ctsyncd ${ratioev}x)"
 	if [ "$HAVE_CONNTRACKD" -eq 1 ]; then
 		line+=" conntrackd=${CTD_SECS}s (ctsyncd ${speedup}x faster)"
 		line+=" conntrackd_arrived=$CTD_ARRIVED"
 		line+=" conntrackd_committed=$CTD_COMMITTED"
+		[ "$CTD_COMMITTED" = "$n" ] ||
+		    line+=" conntrackd_scaled_to_n=${ctdnorm}s (ctsyncd ${speedup_norm}x faster per entry)"
 	else
 		line+=" conntrackd=n/a"
 	fi
@@ -527,17 +600,22 @@ for n in "${NLIST[@]}"; do
 	line+=" ctsyncd_kernel_rss=${CTS_KERNEL_RSS}kB"
 	line+=" bytes_per_entry=$CTS_BPE"
 	echo "$line"
-	echo "#   raw runs: $rawlist; ctsyncd: took=${CTS_TOOK}s" \
+	echo "#   raw runs: $rawlist; with listener: ${rawevlist:--}; ctsyncd: took=${CTS_TOOK}s" \
 	    "committed=$CTS_COMMITTED failed=$CTS_FAILED" \
+	    "cpu_during_commit sync=${CTS_SYNC_CPU}s kernel=${CTS_KERNEL_CPU}s" \
 	    "startup_dump+mirror=${CTS_DUMP_SECS}s monitor_rss=${CTS_MON_RSS}kB" \
 	    "$CTS_NOTES; conntrackd: took=${CTD_TOOK}s rss=${CTD_RSS}kB" \
 	    "$CTD_NOTES"
 	bench_result commit n="$n" date="$(date -u +%FT%TZ)" \
-	    kernel="$(uname -r)" hashsize="$HASHSIZE" \
+	    kernel="$(uname -r)" hashsize="$HASHSIZE" ct_max="$ctmax" \
 	    raw_secs="$raw" raw_runs="$rawlist" \
+	    raw_listener_secs="$rawev" raw_listener_runs="${rawevlist:--}" \
+	    ctsyncd_vs_raw_listener="$ratioev" \
 	    ctsyncd_secs="$CTS_SECS" ctsyncd_took="$CTS_TOOK" \
 	    ctsyncd_committed="$CTS_COMMITTED" ctsyncd_failed="$CTS_FAILED" \
 	    ctsyncd_vs_raw="$ratio" ctsyncd_dump_secs="$CTS_DUMP_SECS" \
+	    ctsyncd_sync_cpu="$CTS_SYNC_CPU" \
+	    ctsyncd_kernel_cpu="$CTS_KERNEL_CPU" \
 	    ctsyncd_sync_rss_kb="$CTS_SYNC_RSS" \
 	    ctsyncd_kernel_rss_kb="$CTS_KERNEL_RSS" \
 	    ctsyncd_monitor_rss_kb="$CTS_MON_RSS" \
@@ -545,20 +623,29 @@ for n in "${NLIST[@]}"; do
 	    conntrackd_secs="$CTD_SECS" conntrackd_took="$CTD_TOOK" \
 	    conntrackd_arrived="$CTD_ARRIVED" \
 	    conntrackd_committed="$CTD_COMMITTED" \
-	    conntrackd_rss_kb="$CTD_RSS" speedup_vs_conntrackd="$speedup"
-	ROWS+=("| $n | $raw | $CTS_SECS | $ratio | $CTD_SECS | $speedup |\
- ${CTD_ARRIVED}/${CTD_COMMITTED} | $CTS_SYNC_RSS | $CTS_KERNEL_RSS |\
- $CTS_BPE |")
+	    conntrackd_scaled_secs="$ctdnorm" conntrackd_bulks="$CTD_BULKS" \
+	    conntrackd_rss_kb="$CTD_RSS" speedup_vs_conntrackd="$speedup" \
+	    speedup_vs_conntrackd_per_entry="$speedup_norm"
+	ROWS+=("| $n | $raw | $rawev | $CTS_SECS | $ratio | $ratioev | $CTD_SECS |\
+ ${CTD_ARRIVED}/${CTD_COMMITTED} | $speedup | $speedup_norm |\
+ $CTS_SYNC_RSS | $CTS_KERNEL_RSS | $CTS_BPE |")
 done
 
 echo
-echo "| N | raw s | ctsyncd s | ctsyncd/raw | conntrackd s |" \
-    "conntrackd/ctsyncd | conntrackd arrived/committed |" \
-    "sync RSS kB | kernel RSS kB | sync bytes/entry |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| N | raw s | raw+listener s | ctsyncd s | ctsyncd/raw |" \
+    "ctsyncd/raw+listener | conntrackd s |" \
+    "conntrackd arrived/committed | conntrackd/ctsyncd |" \
+    "conntrackd/ctsyncd per entry | sync RSS kB | kernel RSS kB |" \
+    "sync bytes/entry |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "hashsize $HASHSIZE and nf_conntrack_max $ctmax for all columns;" \
-    "bytes/entry = sync RSS / N (the sync process holds the internal" \
-    "and the mirrored external cache, i.e. 2 N entries)"
+echo "hashsize $HASHSIZE and nf_conntrack_max $ctmax for all columns." \
+    "raw: rawinsert alone, median of $RAW_RUNS fresh namespaces;" \
+    "raw+listener: the same with conntrack -E subscribed (the kernel" \
+    "builds an event per entry, as for any daemon)." \
+    "conntrackd/ctsyncd per entry: conntrackd's time scaled to N when" \
+    "fewer entries reached fw2.  bytes/entry = sync RSS / N (the sync" \
+    "process holds the internal and the mirrored external cache, 2 N" \
+    "entries)."
 exit "$FAILED"

@@ -87,14 +87,12 @@ bench_set_ct_hashsize() {
 	[ "$cur" -eq "$1" ] || echo "$1" > "$f"
 }
 
-# A private directory (mode 755), removed at cleanup.
+# A private directory (mode 755) in BENCH_TMPDIR, removed at cleanup.
+# Not in a $(...): the cleanup list would stay in the subshell.
 bench_tmpdir() {
-	local d
-
-	d="$(mktemp -d "/tmp/$BENCH_PREFIX$$.XXXXXX")" || return 1
-	chmod 755 "$d"
-	BENCH_TMPDIRS+=("$d")
-	echo "$d"
+	BENCH_TMPDIR="$(mktemp -d "/tmp/$BENCH_PREFIX$$.XXXXXX")" || return 1
+	chmod 755 "$BENCH_TMPDIR"
+	BENCH_TMPDIRS+=("$BENCH_TMPDIR")
 }
 
 # Allocated conntrack objects, all namespaces (slab active objects).

@@ -118,6 +118,22 @@ main(int argc, char *argv[])
 			return 0;
 		}
 	}
+	if (strcmp(argv[1], "ftpmaster") == 0) {
+		/* an FTP control connection with the ftp helper attached */
+		struct {
+			struct ct_batch_hdr	h;
+			struct ct_item		it;
+		} m;
+
+		memset(&m, 0, sizeof(m));
+		good_entry(&m.it, 0);
+		m.it.ct.orig.dport = htons(21);
+		m.it.ct.flags |= CTE_F_HELPER;
+		strlcpy(m.it.ct.helper, "ftp", sizeof(m.it.ct.helper));
+		m.h.count = 1;
+		emit(IMSG_KERNEL_COMMIT_CT, &m, sizeof(m));
+		return 0;
+	}
 	if (strcmp(argv[1], "count") == 0) {
 		batch(NULL, 1);		/* announces 3, carries 2 */
 		return 0;
