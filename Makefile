@@ -156,6 +156,10 @@ check: deps
 deps:
 	@sh tests/deps.sh
 
+# benchmarks: ratios against the kernel's raw rate and conntrackd, same run
+bench: all $(TEST_TOOLS)
+	@bash tests/bench/commit.sh $(B) $(BENCH_N)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/demo.sh $(B)

@@ -165,23 +165,29 @@ raw_once() {
 
 CTS_DIR="" CTS_CONF=""
 
+# clients are bounded too: a daemon that never answers stops the run
+CLIENT_TIMEOUT=600
+
 cts_ctl() {
-	"$CTL" -C "$CTS_CONF" "$@"
+	timeout "$CLIENT_TIMEOUT" "$CTL" -C "$CTS_CONF" "$@"
 }
 
 cts_status() {
 	cts_ctl -j show status | json_get "$1"
 }
 
-# bounded wait until "cts_status KEY" equals VALUE; prints seconds taken
+# Bounded wait until "cts_status KEY" equals VALUE; WAIT_SECS is the
+# time it took.  Not to be run in a $(...): a TERM to the script would
+# wait for the whole loop.
 cts_wait_status() {
 	local key="$1" want="$2" max="$3" t0 got="" i
 
 	t0="$(bench_now)"
+	WAIT_SECS=""
 	for ((i = 0; i < max * 5; i++)); do
 		got="$(cts_status "$key")"
 		if [ "$got" = "$want" ]; then
-			bench_elapsed "$t0"
+			WAIT_SECS="$(bench_elapsed "$t0")"
 			return 0
 		fi
 		sleep 0.2
@@ -263,7 +269,7 @@ EOF
 		kill -0 "$mpid" 2>/dev/null || break
 		sleep 0.1
 	done
-	if ! v="$(cts_wait_status caches.external.active "$n" "$wait_max")"
+	if ! cts_wait_status caches.external.active "$n" "$wait_max"
 	then
 		fail "ctsyncd: external cache never reached $n"
 		cts_finish "$mpid" "$ns" "$log"
@@ -277,8 +283,8 @@ EOF
 	got="$(ns_count "$ns")"
 	[ "$got" = 0 ] || fail "ctsyncd: kernel has $got entries after -F"
 	# the destroy events of the flush must be through before the commit
-	if v="$(cts_wait_status caches.internal.active 0 "$wait_max")"; then
-		CTS_NOTES+="flush_events_drained_in=${v}s "
+	if cts_wait_status caches.internal.active 0 "$wait_max"; then
+		CTS_NOTES+="flush_events_drained_in=${WAIT_SECS}s "
 	else
 		fail "ctsyncd: internal cache not empty after -F"
 	fi
@@ -321,9 +327,9 @@ EOF
 	[ "$got" = "$n" ] || fail "ctsyncd: kernel has $got entries after -c"
 	if [ "$internal" != "$n" ]; then
 		CTS_NOTES+="internal_after_commit=$internal "
-		if v="$(cts_wait_status caches.internal.active "$n" 60)"; then
+		if cts_wait_status caches.internal.active "$n" 60; then
 			fail "ctsyncd: internal cache $internal right after" \
-			    "commit, $n after another ${v}s"
+			    "commit, $n after another ${WAIT_SECS}s"
 		else
 			fail "ctsyncd: internal cache $internal != $n"
 		fi
@@ -364,7 +370,8 @@ CTD_DIR=""
 
 ctd() {	# ctd 1|2 ARGS...: conntrackd client for fw1/fw2, inside its ns
 	local i="$1"; shift
-	ip netns exec "${BENCH_NS[fw$i]}" conntrackd -C "$CTD_DIR/fw$i.conf" "$@"
+	timeout "$CLIENT_TIMEOUT" ip netns exec "${BENCH_NS[fw$i]}" \
+	    conntrackd -C "$CTD_DIR/fw$i.conf" "$@"
 }
 
 ctd_cache_active() {	# ctd_cache_active 1|2 internal|external
@@ -413,6 +420,7 @@ EOF
 	out="$(ip netns exec "${BENCH_NS[fw1]}" "$RAW" -n "$n" -t 3600 2>&1)" ||
 	    { fail "conntrackd: populate: $out"; ctd_finish; return 1; }
 
+	t0="$(bench_now)"
 	for i in 1 2; do
 		# console mode in the background: $! is the daemon
 		ip netns exec "${BENCH_NS[fw$i]}" conntrackd \
@@ -434,6 +442,7 @@ EOF
 		ctd_finish "$log"
 		return 1
 	fi
+	CTD_NOTES+="fw1_startup_dump_secs=$(bench_elapsed "$t0") "
 
 	t0="$(bench_now)"
 	for ((b = 1; b <= CTD_BULKS; b++)); do
