@@ -15,6 +15,8 @@
 
 #define CTLDUMP_MAX	8	/* concurrent dumps */
 #define CTLDUMP_WINDOW	4	/* chunks sent before waiting for MORE */
+/* a dump whose reader stopped asking is abandoned after this */
+#define CTLDUMP_STALE_MS	(60 * 1000)
 /* records per chunk: the monitor channel's and the client's imsg limit */
 #define CHUNK_BYTES	(MAX_IMSGSIZE_CTL - 64)
 
@@ -26,6 +28,7 @@ struct ctldump {
 	struct cache_iter	 it;
 	uint32_t		 credit;
 	uint64_t		 sent;
+	int64_t			 last;		/* last chunk asked for */
 };
 
 static struct ctldump	dumps[CTLDUMP_MAX];
@@ -119,8 +122,10 @@ ctldump_request(uint32_t ctl_id, const struct ctl_request *req)
 		    "ExpectationSync");
 		return;
 	}
+	/* the monitor does not tell us when a reader goes away: time out */
 	for (i = 0; i < CTLDUMP_MAX && d == NULL; i++)
-		if (!dumps[i].active)
+		if (!dumps[i].active ||
+		    monotime_ms() - dumps[i].last > CTLDUMP_STALE_MS)
 			d = &dumps[i];
 	if (d == NULL) {
 		sync_reply(ctl_id, CTL_RES_BUSY, "too many dumps running");
@@ -132,6 +137,7 @@ ctldump_request(uint32_t ctl_id, const struct ctl_request *req)
 	d->exp = exp;
 	d->cache = c;
 	d->credit = CTLDUMP_WINDOW;
+	d->last = monotime_ms();
 	ctldump_run(d);
 }
 
@@ -144,5 +150,6 @@ ctldump_more(uint32_t ctl_id)
 	if ((d = ctldump_by_id(ctl_id)) == NULL)
 		return;		/* finished, or the client went away */
 	d->credit++;
+	d->last = monotime_ms();
 	ctldump_run(d);
 }

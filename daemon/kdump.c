@@ -51,6 +51,8 @@ kdump_active(void)
 	return running;
 }
 
+static void	kdump_finish(int);
+
 static void
 kdump_next(void)
 {
@@ -65,8 +67,8 @@ kdump_next(void)
 		type = (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_GET;
 	if (ctnl_dump_start(&kdump, type) == -1) {
 		log_warn("starting a kernel table dump");
-		kernel_count_errno(errno);
 		running = 1;	/* finish it as failed, in order */
+		kdump_finish(errno ? errno : EIO);
 		return;
 	}
 	running = 1;
