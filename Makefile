@@ -61,7 +61,7 @@ BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
 	demo bench
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard include/*.h) daemon/daemon.h $(B)/daemon/parse.h
+$(B)/%.o: %.c $(wildcard include/*.h daemon/*.h tests/unit/*.h) $(B)/daemon/parse.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
 

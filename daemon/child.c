@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,6 +101,29 @@ child_send_monitor(uint32_t type, uint32_t id, const void *data, size_t len)
 	if (imsg_compose(&chan[CHAN_MONITOR], type, id, 0, -1, data, len)
 	    == -1)
 		fatal("%s: compose", __func__);
+}
+
+/* End a control reply: the monitor forwards it as IMSG_CTL_RESULT. */
+void
+child_send_resultv(uint32_t id, int status, const char *fmt, va_list ap)
+{
+	struct ctl_result	r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.version = CTL_PROTO_VERSION;
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	child_send_monitor(IMSG_CHILD_RESULT, id, &r, sizeof(r));
+}
+
+void
+child_send_result(uint32_t id, int status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	child_send_resultv(id, status, fmt, ap);
+	va_end(ap);
 }
 
 void

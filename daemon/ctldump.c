@@ -99,7 +99,7 @@ ctldump_run(struct ctldump *d)
 		d->credit--;
 		if (send_chunk(d))
 			continue;
-		sync_reply(d->ctl_id, CTL_RES_OK, "%llu entries",
+		child_send_result(d->ctl_id, CTL_RES_OK, "%llu entries",
 		    (unsigned long long)d->sent);
 		d->active = 0;
 		return;
@@ -118,7 +118,7 @@ ctldump_request(uint32_t ctl_id, const struct ctl_request *req)
 	else
 		c = exp ? sy.ext_exp : sy.ext_ct;
 	if (c == NULL) {
-		sync_reply(ctl_id, CTL_RES_ERROR, "expectation caches need "
+		child_send_result(ctl_id, CTL_RES_ERROR, "expectation caches need "
 		    "ExpectationSync");
 		return;
 	}
@@ -128,7 +128,7 @@ ctldump_request(uint32_t ctl_id, const struct ctl_request *req)
 		    monotime_ms() - dumps[i].last > CTLDUMP_STALE_MS)
 			d = &dumps[i];
 	if (d == NULL) {
-		sync_reply(ctl_id, CTL_RES_BUSY, "too many dumps running");
+		child_send_result(ctl_id, CTL_RES_BUSY, "too many dumps running");
 		return;
 	}
 	memset(d, 0, sizeof(*d));

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <poll.h>
+#include <stdarg.h>
 
 #include <stdint.h>
 
@@ -59,6 +60,9 @@ typedef void (*child_idle_cb)(void);
 __dead void	child_main(int, int, int);
 void		child_send_monitor(uint32_t, uint32_t, const void *, size_t);
 void		child_send_peer(uint32_t, uint32_t, const void *, size_t);
+void		child_send_resultv(uint32_t, int, const char *, va_list);
+void		child_send_result(uint32_t, int, const char *, ...)
+		    __attribute__((__format__(printf, 3, 4)));
 void		child_fd_add(int, short, child_fd_cb);
 void		child_fd_events(int, short);
 void		child_set_timer(int64_t, child_timer_cb);

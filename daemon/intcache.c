@@ -304,7 +304,7 @@ intcache_dump_end(struct imsg *imsg)
 	    end.table == KTABLE_CT ? "conntrack" : "expectation", r->reason,
 	    (unsigned long long)end.count, (unsigned long long)gone);
 	if (r->ctl_id != 0) {
-		sync_reply(r->ctl_id, end.error ? CTL_RES_ERROR : CTL_RES_OK,
+		child_send_result(r->ctl_id, end.error ? CTL_RES_ERROR : CTL_RES_OK,
 		    "resynchronised with the kernel: %llu entries, %llu "
 		    "vanished", (unsigned long long)end.count,
 		    (unsigned long long)gone);
@@ -364,21 +364,14 @@ intcache_flushed(struct imsg *imsg)
 	reconcile_start(f.table, KDUMP_FLUSHED);
 }
 
-static void
-release_obj(struct cache_obj *o, void *arg)
-{
-	(void)o;
-	(void)arg;
-}
-
 /* -f internal: forget, and let the next dump or events refill it. */
 void
 intcache_flush(int exp)
 {
 	if (!exp)
-		cache_flush(sy.int_ct, release_obj, NULL);
+		cache_flush(sy.int_ct, NULL, NULL);
 	else if (sy.int_exp != NULL)
-		cache_flush(sy.int_exp, release_obj, NULL);
+		cache_flush(sy.int_exp, NULL, NULL);
 }
 
 int64_t

@@ -131,8 +131,8 @@ kernel_parse_ct(const struct nlmsghdr *nlh, struct ct_entry *e)
 
 	if ((ct = nfct_new()) == NULL)
 		fatal("nfct_new");
-	if (nfct_nlmsg_parse(nlh, ct) == 0 && ctnfct_from_ct(e, ct) == 0 &&
-	    ct_entry_check(e) == NULL)
+	/* ctnfct_from_ct() returns only records ct_entry_check() accepts */
+	if (nfct_nlmsg_parse(nlh, ct) == 0 && ctnfct_from_ct(e, ct) == 0)
 		rc = 0;
 	nfct_destroy(ct);
 	return rc;
@@ -146,8 +146,7 @@ kernel_parse_exp(const struct nlmsghdr *nlh, struct exp_entry *e)
 
 	if ((exp = nfexp_new()) == NULL)
 		fatal("nfexp_new");
-	if (nfexp_nlmsg_parse(nlh, exp) == 0 && ctnfct_from_exp(e, exp) == 0 &&
-	    exp_entry_check(e) == NULL)
+	if (nfexp_nlmsg_parse(nlh, exp) == 0 && ctnfct_from_exp(e, exp) == 0)
 		rc = 0;
 	nfexp_destroy(exp);
 	return rc;
@@ -164,6 +163,16 @@ event_kind(const struct nlmsghdr *nlh, uint8_t new_type, uint8_t del_type)
 	if (msg == del_type)
 		return CT_KIND_DESTROY;
 	return -1;
+}
+
+/* Events our command socket caused are ours: applied, never replicated. */
+static uint8_t
+event_origin(const struct nlmsghdr *nlh)
+{
+	if (nlh->nlmsg_pid == 0 || nlh->nlmsg_pid != kcmd.portid)
+		return CT_ORIGIN_EXTERNAL;
+	kstats.events_self++;
+	return CT_ORIGIN_SELF;
 }
 
 static void
@@ -183,10 +192,7 @@ event_ct(const struct nlmsghdr *nlh, int kind)
 		return;
 	}
 	it->kind = kind;
-	if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid == kcmd.portid) {
-		it->origin = CT_ORIGIN_SELF;
-		kstats.events_self++;
-	}
+	it->origin = event_origin(nlh);
 }
 
 static void
@@ -206,10 +212,7 @@ event_exp(const struct nlmsghdr *nlh, int kind)
 		return;
 	}
 	it->kind = kind;
-	if (nlh->nlmsg_pid != 0 && nlh->nlmsg_pid == kcmd.portid) {
-		it->origin = CT_ORIGIN_SELF;
-		kstats.events_self++;
-	}
+	it->origin = event_origin(nlh);
 }
 
 static void

@@ -10,8 +10,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -436,6 +434,7 @@ kcommit_exp(struct imsg *imsg)
 
 /* ---- control operations: -F and -t ---- */
 
+/* The operation is over: answer the client and take the next one. */
 static void
 kop_reply(int status, const char *fmt, ...)
     __attribute__((__format__(printf, 2, 3)));
@@ -443,16 +442,11 @@ kop_reply(int status, const char *fmt, ...)
 static void
 kop_reply(int status, const char *fmt, ...)
 {
-	struct ctl_result	r;
-	va_list			ap;
+	va_list	ap;
 
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.version = CTL_PROTO_VERSION;
 	va_start(ap, fmt);
-	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	child_send_resultv(kop.ctl_id, status, fmt, ap);
 	va_end(ap);
-	child_send_monitor(IMSG_CHILD_RESULT, kop.ctl_id, &r, sizeof(r));
 	kop.active = 0;
 }
 
@@ -632,14 +626,8 @@ kop_request(struct imsg *imsg)
 		return;
 	}
 	if (kop.active) {
-		struct ctl_result r;
-
-		memset(&r, 0, sizeof(r));
-		r.status = CTL_RES_BUSY;
-		r.version = CTL_PROTO_VERSION;
-		strlcpy(r.msg, "another kernel table operation is running",
-		    sizeof(r.msg));
-		child_send_monitor(IMSG_CHILD_RESULT, id, &r, sizeof(r));
+		child_send_result(id, CTL_RES_BUSY, "another kernel table "
+		    "operation is running");
 		return;
 	}
 	memset(&kop, 0, sizeof(kop));

@@ -155,7 +155,7 @@ finish(void)
 	sy.stats.commit.committed = cm.ok;
 	sy.stats.commit.failed = cm.failed;
 	sy.stats.commit.duration_ms = (uint64_t)ms;
-	sync_reply(cm.ctl_id, cm.failed ? CTL_RES_ERROR : CTL_RES_OK,
+	child_send_result(cm.ctl_id, cm.failed ? CTL_RES_ERROR : CTL_RES_OK,
 	    "committed %llu, failed %llu, took %lld.%03lld s",
 	    (unsigned long long)cm.ok, (unsigned long long)cm.failed,
 	    (long long)ms / 1000, (long long)ms % 1000);
@@ -176,17 +176,17 @@ void
 scommit_request(uint32_t ctl_id, uint32_t table)
 {
 	if (cm.active) {
-		sync_reply(ctl_id, CTL_RES_BUSY, "a commit is in progress");
+		child_send_result(ctl_id, CTL_RES_BUSY, "a commit is in progress");
 		return;
 	}
 	if (sy.conf->sync.disable_external_cache) {
-		sync_reply(ctl_id, CTL_RES_OK, "committed 0, failed 0, took "
+		child_send_result(ctl_id, CTL_RES_OK, "committed 0, failed 0, took "
 		    "0.000 s (DisableExternalCache: state is injected as it "
 		    "arrives)");
 		return;
 	}
 	if (table == CTL_TABLE_EXPECT && sy.ext_exp == NULL) {
-		sync_reply(ctl_id, CTL_RES_ERROR, "expectation commit needs "
+		child_send_result(ctl_id, CTL_RES_ERROR, "expectation commit needs "
 		    "ExpectationSync");
 		return;
 	}

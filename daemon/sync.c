@@ -7,8 +7,6 @@
  */
 #include <sys/types.h>
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,21 +20,6 @@ uint32_t
 sync_now(void)
 {
 	return (uint32_t)(monotime_ms() / 1000);
-}
-
-void
-sync_reply(uint32_t ctl_id, int status, const char *fmt, ...)
-{
-	struct ctl_result	r;
-	va_list			ap;
-
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.version = CTL_PROTO_VERSION;
-	va_start(ap, fmt);
-	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
-	va_end(ap);
-	child_send_monitor(IMSG_CHILD_RESULT, ctl_id, &r, sizeof(r));
 }
 
 static struct cache *
@@ -149,14 +132,7 @@ sync_send_stats(uint32_t id)
 	sync_fill_figures(&sy.stats.ext_exp, sy.ext_exp);
 	child_send_monitor(IMSG_CTL_SYNC_STATS, id, &sy.stats,
 	    sizeof(sy.stats));
-	sync_reply(id, CTL_RES_OK, "%s", "");
-}
-
-static void
-release_noop(struct cache_obj *o, void *arg)
-{
-	(void)o;
-	(void)arg;
+	child_send_result(id, CTL_RES_OK, "%s", "");
 }
 
 /* -f [internal|external|ct|expect] */
@@ -169,7 +145,7 @@ sync_flush_caches(uint32_t id, uint32_t arg)
 
 	if (external && scommit_active()) {
 		log_notice("ignoring flush command, commit still in progress");
-		sync_reply(id, CTL_RES_BUSY, "a commit is in progress");
+		child_send_result(id, CTL_RES_BUSY, "a commit is in progress");
 		return;
 	}
 	if (internal) {
@@ -182,11 +158,11 @@ sync_flush_caches(uint32_t id, uint32_t arg)
 	if (external) {
 		log_info("flushing external cache");
 		if (ct)
-			cache_flush(sy.ext_ct, release_noop, NULL);
+			cache_flush(sy.ext_ct, NULL, NULL);
 		if (exp && sy.ext_exp != NULL)
-			cache_flush(sy.ext_exp, release_noop, NULL);
+			cache_flush(sy.ext_exp, NULL, NULL);
 	}
-	sync_reply(id, CTL_RES_OK, "flushed the %s%s", internal && external ?
+	child_send_result(id, CTL_RES_OK, "flushed the %s%s", internal && external ?
 	    "internal and external caches" : internal ? "internal cache" :
 	    "external cache", ct && exp ? "" : ct ? " (conntracks)" :
 	    " (expectations)");
@@ -196,7 +172,7 @@ static void
 sync_resync(uint32_t id, uint32_t arg)
 {
 	if (arg == CTL_TABLE_EXPECT && sy.int_exp == NULL) {
-		sync_reply(id, CTL_RES_ERROR, "expectation resync needs "
+		child_send_result(id, CTL_RES_ERROR, "expectation resync needs "
 		    "ExpectationSync");
 		return;
 	}
@@ -204,7 +180,7 @@ sync_resync(uint32_t id, uint32_t arg)
 	    arg == CTL_TABLE_EXPECT ? "expectation" : "conntrack");
 	if (intcache_resync(id, arg == CTL_TABLE_EXPECT ? KTABLE_EXP :
 	    KTABLE_CT) == -1)
-		sync_reply(id, CTL_RES_BUSY, "a resync is in progress");
+		child_send_result(id, CTL_RES_BUSY, "a resync is in progress");
 }
 
 static void
@@ -234,7 +210,7 @@ sync_op(struct imsg *imsg)
 		sync_send_stats(id);
 		break;
 	default:
-		sync_reply(id, CTL_RES_NOTIMPL, "not implemented in the sync "
+		child_send_result(id, CTL_RES_NOTIMPL, "not implemented in the sync "
 		    "process");
 		break;
 	}

@@ -31,8 +31,6 @@ extern struct sync_state	sy;
 
 /* sync.c */
 uint32_t	sync_now(void);
-void		sync_reply(uint32_t, int, const char *, ...)
-		    __attribute__((__format__(printf, 3, 4)));
 void		sync_schedule(void);
 void		sync_fill_figures(struct cache_figures *, struct cache *);
 

@@ -12,16 +12,7 @@
 
 #include "cache.h"
 
-static int	checks, failed;
-
-#define CHECK(cond) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failed++;						\
-		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-	}								\
-} while (0)
+#include "check.h"
 
 static void
 mk(struct ct_entry *e, uint32_t i)
@@ -125,6 +116,6 @@ main(void)
 {
 	test_basic();
 	test_walk();
-	printf("test_cache: %d checks, %d failures\n", checks, failed);
-	return failed != 0;
+	printf("test_cache: %d checks, %d failures\n", nchecks, nfailed);
+	return nfailed != 0;
 }

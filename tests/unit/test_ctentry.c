@@ -21,16 +21,7 @@
 
 #include "ctentry.h"
 
-static int	nchecks, nfailed;
-
-#define CHECK(cond) do {						\
-	nchecks++;							\
-	if (!(cond)) {							\
-		nfailed++;						\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #cond);				\
-	}								\
-} while (0)
+#include "check.h"
 
 static void
 v4(uint32_t *a, const char *s)

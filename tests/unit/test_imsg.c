@@ -20,17 +20,9 @@
 
 #include "imsg.h"
 
-static int	nchecks, nfailed;
-static int	poll_ms = 2000;		/* recv_one gives up after this */
+#include "check.h"
 
-#define CHECK(cond) do {						\
-	nchecks++;							\
-	if (!(cond)) {							\
-		nfailed++;						\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-		    __FILE__, __LINE__, #cond);				\
-	}								\
-} while (0)
+static int	poll_ms = 2000;		/* recv_one gives up after this */
 
 /* open fds of this process, via /proc/self/fd */
 static int
