@@ -42,18 +42,22 @@ CONF_OBJS   := daemon/parse.o daemon/config.o
 PRIV_OBJS   := privsep/proc.o privsep/privdrop.o privsep/sandbox.o \
 	       privsep/channel.o daemon/config_imsg.o
 ENTRY_OBJS  := daemon/ctentry.o daemon/ctnfct.o
+NET_OBJS    := net/wire.o net/wire_ct.o net/wire_exp.o
 DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o \
 	       daemon/log.o daemon/sync.o daemon/kernel.o daemon/cache.o \
 	       daemon/ctnl.o daemon/kfilter.o daemon/kdump.o daemon/kwrite.o \
 	       daemon/intcache.o daemon/scommit.o daemon/ctldump.o \
-	       $(ENTRY_OBJS) \
+	       daemon/mlink.o daemon/txq.o daemon/smode.o daemon/ftfw.o \
+	       daemon/extcache.o net/link.o \
+	       $(ENTRY_OBJS) $(NET_OBJS) \
 	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
-CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/json.o ctl/dump.o \
+CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/netstats.o \
+	       ctl/json.o ctl/dump.o \
 	       $(ENTRY_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 
 UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep test_ctentry \
-	       test_cache
-FUZZERS     := fuzz_imsg fuzz_config
+	       test_cache test_wire
+FUZZERS     := fuzz_imsg fuzz_config fuzz_wire
 
 BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
 
@@ -61,9 +65,9 @@ BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
 	demo bench
 all: $(BINS)
 
-$(B)/%.o: %.c $(wildcard include/*.h daemon/*.h tests/unit/*.h) $(B)/daemon/parse.h
+$(B)/%.o: %.c $(wildcard include/*.h daemon/*.h net/*.h tests/unit/*.h) $(B)/daemon/parse.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Idaemon -Inet -c -o $@ $<
 
 $(B)/daemon/parse.c $(B)/daemon/parse.h: daemon/parse.y
 	@mkdir -p $(B)/daemon
@@ -102,6 +106,10 @@ $(B)/tests/test_ctentry: $(B)/tests/unit/test_ctentry.o $(addprefix $(B)/,$(ENTR
 $(B)/tests/test_cache: $(B)/tests/unit/test_cache.o $(B)/daemon/cache.o \
 	    $(B)/daemon/ctentry.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_wire: $(B)/tests/unit/test_wire.o \
+	    $(addprefix $(B)/,$(filter net/wire%,$(NET_OBJS))) \
+	    $(B)/daemon/ctentry.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # test tools: the raw batched insert (bench reference, bursts in bats)
 # and the imsg injector for the kernel-side validation tests
@@ -128,6 +136,11 @@ $(FZ)/fuzz_imsg: tests/fuzz/fuzz_imsg.c privsep/imsg.c
 $(FZ)/fuzz_config: tests/fuzz/fuzz_config.c $(FZ)/daemon/parse.c daemon/config.c
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FZFLAGS) -Idaemon -o $@ $^ $(PKG_LIBS)
+$(FZ)/fuzz_wire: tests/fuzz/fuzz_wire.c $(patsubst %.o,%.c,$(filter net/wire%,$(NET_OBJS))) \
+	    daemon/ctentry.c \
+	    $(wildcard include/*.h net/*.h)
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FZFLAGS) -Inet -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
 fuzz: $(addprefix $(FZ)/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do \

@@ -385,6 +385,7 @@ sync_stats_json(const struct sync_stats *ss, int exp)
 	json_uint("purged", ss->purged);
 	json_uint("expectations_without_master", ss->exp_no_master);
 	commit_json(&ss->commit, -1);
+	netstats_json(ss);
 	json_end();
 }
 
@@ -404,13 +405,25 @@ output_sync_stats(const struct sync_stats *ss, uint32_t section, int json)
 		cache_sizing_text("external", &ss->ext_ct);
 		return;
 	}
-	/*
-	 * conntrackd's traffic, active-link and message-tracking blocks
-	 * are left out: replication comes with the wire protocol, and
-	 * printing zeros would claim a link that does not exist.
-	 */
+	switch (section) {
+	case CTL_STATS_NETWORK:
+		netstats_network_text(ss);
+		return;
+	case CTL_STATS_LINK:
+		netstats_link_text(ss);
+		return;
+	case CTL_STATS_QUEUE:
+	case CTL_STATS_RSQUEUE:
+		netstats_queue_text(ss, section == CTL_STATS_RSQUEUE);
+		return;
+	}
 	cache_summary_text("internal", exp ? &ss->int_exp : &ss->int_ct);
 	cache_summary_text("external", exp ? &ss->ext_exp : &ss->ext_ct);
+	/* no flow accounting is replicated: traffic stays at zero */
+	printf("traffic processed:\n%20llu Bytes      %20llu Pckts\n\n",
+	    0ULL, 0ULL);
+	netstats_active_link_text(ss);
+	netstats_tracking_text(ss);
 }
 
 static void
@@ -443,6 +456,19 @@ status_json(const struct ctl_status *st)
 	cache_json("external", &st->sync.ext_exp);
 	json_close();
 	commit_json(&st->sync.commit, st->uptime);
+	json_object("peer");
+	json_int("last_recv_uptime", st->sync.net.last_recv);
+	json_uint("last_seq", st->sync.net.last_seq);
+	json_uint("lost", st->sync.net.lost);
+	json_uint("before", st->sync.net.before);
+	json_uint("malformed", st->sync.net.malformed);
+	json_bool("handshake_done", st->sync.net.peer_ok);
+	json_uint("current_link", st->sync.current_link);
+	json_uint("messages_sent", st->sync.net.msg_sent);
+	json_uint("txqueue", st->sync.net.txq_len);
+	json_uint("rsqueue", st->sync.net.rsq_len);
+	json_uint("retransmitted", st->sync.net.retransmitted);
+	json_close();
 	json_end();
 }
 
@@ -487,6 +513,32 @@ status_commit(const struct last_commit *lc, int64_t uptime)
 	    (unsigned long long)(lc->duration_ms % 1000));
 }
 
+/* what we hear from the peers, and what waits for them */
+static void
+status_peer(const struct ctl_status *st)
+{
+	const struct sync_net_stats	*n = &st->sync.net;
+
+	if (!st->replicating)
+		return;
+	if (n->last_recv < 0)
+		printf("peers:        nothing received yet\n");
+	else
+		printf("peers:        last message %lld s ago, seq %u, "
+		    "lost %llu, before %llu, malformed %llu%s\n",
+		    (long long)(st->uptime > n->last_recv ?
+		    st->uptime - n->last_recv : 0), n->last_seq,
+		    (unsigned long long)n->lost, (unsigned long long)n->before,
+		    (unsigned long long)n->malformed, st->mode ==
+		    CONF_MODE_FTFW ? (n->peer_ok ? ", handshake done" :
+		    ", no HELLO_BACK yet") : "");
+	printf("sending:      link %u active, %llu sent, %llu queued, "
+	    "%llu awaiting ack, %llu retransmitted\n", st->sync.current_link,
+	    (unsigned long long)n->msg_sent, (unsigned long long)n->txq_len,
+	    (unsigned long long)n->rsq_len,
+	    (unsigned long long)n->retransmitted);
+}
+
 /* ctsyncd's sync process state, after the general lines */
 static void
 status_sync(const struct ctl_status *st)
@@ -507,6 +559,7 @@ status_sync(const struct ctl_status *st)
 	    (unsigned long long)sy->overruns, sy->overruns == 1 ? "" : "s",
 	    sy->resync_pending ? "yes" : "no");
 	status_commit(&sy->commit, st->uptime);
+	status_peer(st);
 	status_cache_warn("internal", &sy->int_ct);
 	status_cache_warn("external", &sy->ext_ct);
 	if (exp) {
@@ -532,7 +585,7 @@ output_status(const struct ctl_status *st, int json)
 	printf("processes:    monitor %d, sync %d, kernel %d\n",
 	    st->monitor_pid, st->sync_pid, st->kernel_pid);
 	printf("replication:  %s\n", st->replicating ? "running" :
-	    "not running (not implemented in this version)");
+	    "not running (no sync mode or link configured)");
 	printf("in sync:      %s\n", st->in_sync ? "yes" : "no");
 	printf("control:      %llu request%s denied\n",
 	    (unsigned long long)st->ctl_denied, st->ctl_denied == 1 ? "" : "s");

@@ -11,4 +11,12 @@ void	output_process_end(int);
 void	output_status(const struct ctl_status *, int);
 void	output_sync_stats(const struct sync_stats *, uint32_t, int);
 
+/* netstats.c */
+void	netstats_active_link_text(const struct sync_stats *);
+void	netstats_tracking_text(const struct sync_stats *);
+void	netstats_network_text(const struct sync_stats *);
+void	netstats_link_text(const struct sync_stats *);
+void	netstats_queue_text(const struct sync_stats *, int);
+void	netstats_json(const struct sync_stats *);
+
 #endif

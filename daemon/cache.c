@@ -260,6 +260,13 @@ cache_iter_next(struct cache *c, struct cache_iter *it)
 	return NULL;
 }
 
+/* Chain of one bucket, for walks that visit a slice of the table. */
+struct cache_obj *
+cache_bucket_first(struct cache *c, uint32_t b)
+{
+	return b < c->nbuckets ? c->table[b] : NULL;
+}
+
 /* true at most once per CACHE_FULL_LOG_SECS while the cache is full */
 int
 cache_full_log_due(struct cache *c, uint32_t now)

@@ -25,15 +25,42 @@ enum cache_state {
 	CACHE_DEAD,
 };
 
+/*
+ * A message waiting to go out or to be acknowledged: embedded in every
+ * cached object (an object is queued at most once, by reference, and
+ * goes out as it is at transmission time) and in control messages.
+ */
+enum txn_kind {
+	TXN_CT = 1,
+	TXN_EXP,
+	TXN_CTL,
+};
+
+enum txn_where {
+	TXN_NONE = 0,
+	TXN_TXQ,		/* waiting to be sent */
+	TXN_RSQ,		/* FTFW: sent, kept until acknowledged */
+};
+
+struct txnode {
+	TAILQ_ENTRY(txnode)	 entry;
+	uint32_t		 seq;		/* on the resend queue */
+	uint8_t			 kind;		/* enum txn_kind */
+	uint8_t			 where;		/* enum txn_where */
+	uint8_t			 flags;		/* TXN_CTL: control flags */
+	uint8_t			 pad0;
+};
+
+TAILQ_HEAD(txnode_q, txnode);
+
 struct cache_obj {
 	struct cache_obj	*hnext;		/* hash chain */
-	TAILQ_ENTRY(cache_obj)	 qentry;	/* transmit queue, by owner */
+	struct txnode		 tx;		/* internal cache: replication */
 	uint32_t		 first_seen;	/* seconds, monotonic */
 	uint32_t		 last_update;
 	uint32_t		 gen;		/* resync generation */
 	uint8_t			 state;		/* enum cache_state */
-	uint8_t			 queued;	/* on an owner's queue */
-	uint16_t		 pad0;
+	uint8_t			 pad0[3];
 	union {
 		struct ct_entry	 ct;
 		struct exp_entry exp;
@@ -75,6 +102,7 @@ void		 cache_del(struct cache *, struct cache_obj *);
 void		 cache_flush(struct cache *, void (*)(struct cache_obj *,
 		    void *), void *);
 struct cache_obj *cache_iter_next(struct cache *, struct cache_iter *);
+struct cache_obj *cache_bucket_first(struct cache *, uint32_t);
 int		 cache_full_log_due(struct cache *, uint32_t);
 
 #endif

@@ -21,7 +21,7 @@
 
 enum { CHAN_MONITOR = 0, CHAN_PEER, CHAN_MAX };
 
-#define CHILD_MAX_FDS	8	/* role sockets: netlink, sync links */
+#define CHILD_MAX_FDS	16	/* role sockets: netlink, sync links */
 
 struct child_fd {
 	int		 fd;
@@ -85,6 +85,11 @@ child_recv_config(struct ctsyncd_conf *conf, struct priv_ids *ids)
 			if (channel_check(my_role, PROC_MONITOR, &imsg) == -1)
 				fatalx("unexpected %s during start-up",
 				    imsg_type_name(imsg_get_type(&imsg)));
+			if (imsg_get_type(&imsg) == IMSG_SYNC_LINK) {
+				sync_link_recv(&imsg);
+				imsg_free(&imsg);
+				continue;
+			}
 			if ((done = conf_recv(conf, ids, &imsg)) == -1)
 				fatalx("malformed %s from monitor",
 				    imsg_type_name(imsg_get_type(&imsg)));
@@ -332,6 +337,9 @@ child_main(int role, int debug, int verbose)
 	    "ctsyncd-kernel", 0, 0, 0);
 	child_setup_channel(CHAN_MONITOR, PROC_FD_MONITOR, PROC_MONITOR,
 	    MAX_IMSGSIZE_MONITOR);
+	/* sync receives its link sockets from the monitor */
+	if (role == PROC_SYNC)
+		imsgbuf_allow_fdpass(&chan[CHAN_MONITOR]);
 	child_setup_channel(CHAN_PEER, PROC_FD_PEER, peer,
 	    MAX_IMSGSIZE_SYNC_KERNEL);
 	log_set_forward(&chan[CHAN_MONITOR]);

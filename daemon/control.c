@@ -427,6 +427,8 @@ op_owner(const struct ctl_request *req)
 	case CTL_OP_DUMP_INTERNAL:
 	case CTL_OP_DUMP_EXTERNAL:
 	case CTL_OP_STATUS:
+	case CTL_OP_BULK_SEND:
+	case CTL_OP_REQUEST_RESYNC:
 		return PROC_SYNC;
 	case CTL_OP_FLUSH_KERNEL:
 	case CTL_OP_RESET_TIMERS:
@@ -434,11 +436,9 @@ op_owner(const struct ctl_request *req)
 	case CTL_OP_STATS:
 		if (req->arg == CTL_STATS_RUNTIME)
 			return PROC_KERNEL;
-		if (req->arg == CTL_STATS_SUMMARY ||
-		    req->arg == CTL_STATS_CACHE ||
-		    req->arg == CTL_STATS_EXPECT)
-			return PROC_SYNC;
-		return 0;
+		if (req->arg == CTL_STATS_PROCESS)
+			return 0;
+		return PROC_SYNC;
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@ struct ctldump {
 	int			 active;
 	uint32_t		 ctl_id;
 	int			 exp;
+	int			 external;
 	struct cache		*cache;
 	struct cache_iter	 it;
 	uint32_t		 credit;
@@ -54,12 +55,12 @@ fill_item(struct ctldump *d, const struct cache_obj *o, void *p, uint32_t now)
 	if (d->exp) {
 		memset(ei, 0, sizeof(*ei));
 		ei->age = now - o->first_seen;
-		ei->expires = -1;
+		ei->expires = d->external ? extcache_expires(o) : -1;
 		ei->exp = o->u.exp;
 	} else {
 		memset(ci, 0, sizeof(*ci));
 		ci->age = now - o->first_seen;
-		ci->expires = -1;
+		ci->expires = d->external ? extcache_expires(o) : -1;
 		ci->ct = o->u.ct;
 	}
 }
@@ -135,6 +136,7 @@ ctldump_request(uint32_t ctl_id, const struct ctl_request *req)
 	d->active = 1;
 	d->ctl_id = ctl_id;
 	d->exp = exp;
+	d->external = req->op == CTL_OP_DUMP_EXTERNAL;
 	d->cache = c;
 	d->credit = CTLDUMP_WINDOW;
 	d->last = monotime_ms();

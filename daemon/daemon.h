@@ -39,6 +39,10 @@ void		monitor_fill_runtime(struct ctl_runtime *);
 void		monitor_fill_status(struct ctl_status *);
 void		monitor_fill_processes(struct ctl_process *, int *);
 
+/* mlink.c: sync link sockets, opened as root */
+int	mlink_open(const struct ctsyncd_conf *);
+int	mlink_send(struct imsgbuf *);
+
 /* control.c */
 int	control_init(const char *, int, const char *, gid_t);
 void	control_listen(int);
@@ -74,6 +78,7 @@ size_t		child_monitor_queued(void);
 void	sync_init(const struct ctsyncd_conf *);
 void	sync_start(void);
 void	sync_dispatch(struct imsg *, int);
+void	sync_link_recv(struct imsg *);
 void	kernel_init(const struct ctsyncd_conf *);
 void	kernel_start(void);
 void	kernel_dispatch(struct imsg *, int);

@@ -57,27 +57,59 @@ cache_full(struct cache *c)
 }
 
 /*
- * A record is gone from the kernel.  Without replication nobody waits
- * for its DESTROY, so it is freed at once; the sync modes will keep it
- * as DEAD until the peers have heard.
+ * A record is gone from the kernel.  When peers must hear of it, it
+ * stays as DEAD until its DESTROY has gone out (and, in FTFW, been
+ * acknowledged); otherwise it is freed at once.
  */
 static void
-obj_gone(struct cache *c, struct cache_obj *o)
+obj_gone(struct cache *c, struct cache_obj *o, int tell)
 {
+	if (o->state == CACHE_DEAD)
+		return;
 	o->state = CACHE_DEAD;
+	if (tell && sync_replicating()) {
+		txq_obj(o, c == sy.int_ct ? CACHE_CT : CACHE_EXP);
+		return;
+	}
+	txq_forget(o);
 	cache_del(c, o);
 }
 
+/* Whether a dump record differs from what we hold: only then it is news. */
+static int
+obj_differs(struct cache *c, const struct cache_obj *o, const void *entry)
+{
+	if (c == sy.int_ct)
+		return memcmp(&o->u.ct, entry, sizeof(o->u.ct)) != 0;
+	return memcmp(&o->u.exp, entry, sizeof(o->u.exp)) != 0;
+}
+
+/*
+ * Which records go to the peers: events that traffic caused, and what a
+ * resync after an overrun or -R finds new or changed.  Never our own
+ * commits and flushes, never the start-up fill.
+ */
+static int
+apply_tells(int kind, int origin, const struct reconcile *r)
+{
+	if (origin == CT_ORIGIN_SELF)
+		return 0;
+	if (kind != CT_KIND_DUMP)
+		return 1;
+	return r->reason == KDUMP_OVERRUN || r->reason == KDUMP_RESYNC;
+}
+
 static void
-apply(struct cache *c, const void *entry, int kind, uint32_t gen,
+apply(struct cache *c, const void *entry, int kind, int origin, uint32_t gen,
     const struct reconcile *r)
 {
 	struct cache_obj	*o = cache_find(c, entry);
 	uint32_t		 now = sync_now();
+	int			 tell = apply_tells(kind, origin, r);
 
 	if (kind == CT_KIND_DESTROY) {
 		if (o != NULL)
-			obj_gone(c, o);
+			obj_gone(c, o, tell);
 		return;
 	}
 	if (o == NULL) {
@@ -93,10 +125,17 @@ apply(struct cache *c, const void *entry, int kind, uint32_t gen,
 			return;
 		}
 	} else {
+		if (kind == CT_KIND_DUMP && o->state != CACHE_DEAD &&
+		    !obj_differs(c, o, entry))
+			tell = 0;
 		cache_update(c, o, entry, now);
-		o->state = kind == CT_KIND_NEW ? CACHE_NEW : CACHE_ALIVE;
+		/* a DEAD record coming back is a new connection */
+		o->state = kind == CT_KIND_NEW || o->state == CACHE_DEAD ?
+		    CACHE_NEW : CACHE_ALIVE;
 	}
 	o->gen = gen;
+	if (tell)
+		txq_obj(o, c == sy.int_ct ? CACHE_CT : CACHE_EXP);
 }
 
 static void
@@ -164,7 +203,7 @@ intcache_events_ct(struct imsg *imsg)
 		    ct_entry_check(&it->ct) != NULL)
 			fatalx("invalid conntrack record from kernel");
 		count_event(it->kind, it->origin);
-		apply(sy.int_ct, &it->ct, it->kind,
+		apply(sy.int_ct, &it->ct, it->kind, it->origin,
 		    item_gen(KTABLE_CT, it->kind, seq), &rec[0]);
 	}
 }
@@ -210,7 +249,7 @@ intcache_events_exp(struct imsg *imsg)
 			sy.stats.exp_no_master++;
 			continue;
 		}
-		apply(sy.int_exp, &it->exp, it->kind,
+		apply(sy.int_exp, &it->exp, it->kind, it->origin,
 		    item_gen(KTABLE_EXP, it->kind, seq), &rec[1]);
 	}
 }
@@ -256,7 +295,7 @@ mirror_external(void)
 
 /* Records the dump did not see have vanished from the kernel. */
 static uint64_t
-sweep(struct cache *c, uint32_t gen)
+sweep(struct cache *c, uint32_t gen, int tell)
 {
 	struct cache_iter	 it;
 	struct cache_obj	*o;
@@ -266,9 +305,10 @@ sweep(struct cache *c, uint32_t gen)
 	while ((o = cache_iter_next(c, &it)) != NULL) {
 		if (o->gen == gen || o->state == CACHE_DEAD)
 			continue;
-		obj_gone(c, o);
-		if (it.pos > 0)
-			it.pos--;	/* the chain moved up under the cursor */
+		obj_gone(c, o, tell);
+		/* a freed record moved the chain up under the cursor */
+		if ((!tell || !sync_replicating()) && it.pos > 0)
+			it.pos--;
 		n++;
 	}
 	return n;
@@ -293,7 +333,8 @@ intcache_dump_end(struct imsg *imsg)
 		    KTABLE_CT ? "conntrack" : "expectation",
 		    strerror(end.error));
 	else if (r->reason != KDUMP_STARTUP)
-		gone = sweep(table_cache(end.table), r->gen);
+		gone = sweep(table_cache(end.table), r->gen,
+		    r->reason == KDUMP_OVERRUN);
 	if (r->reason == KDUMP_OVERRUN)
 		sy.stats.purged += gone;
 	if (r->reason == KDUMP_STARTUP && end.table == KTABLE_CT)
@@ -364,14 +405,21 @@ intcache_flushed(struct imsg *imsg)
 	reconcile_start(f.table, KDUMP_FLUSHED);
 }
 
+static void
+flush_release(struct cache_obj *o, void *arg)
+{
+	(void)arg;
+	txq_forget(o);
+}
+
 /* -f internal: forget, and let the next dump or events refill it. */
 void
 intcache_flush(int exp)
 {
 	if (!exp)
-		cache_flush(sy.int_ct, NULL, NULL);
+		cache_flush(sy.int_ct, flush_release, NULL);
 	else if (sy.int_exp != NULL)
-		cache_flush(sy.int_exp, NULL, NULL);
+		cache_flush(sy.int_exp, flush_release, NULL);
 }
 
 int64_t

@@ -342,7 +342,10 @@ monitor_spawn(void)
 		if (imsgbuf_init(&c->ibuf, mc[role][0]) == -1 ||
 		    imsgbuf_set_maxsize(&c->ibuf, MAX_IMSGSIZE_MONITOR) == -1)
 			fatal("imsgbuf_init");
-		if (conf_send(&c->ibuf, m.conf, &m.ids) == -1 ||
+		if (role == PROC_SYNC)
+			imsgbuf_allow_fdpass(&c->ibuf);
+		if ((role == PROC_SYNC && mlink_send(&c->ibuf) == -1) ||
+		    conf_send(&c->ibuf, m.conf, &m.ids) == -1 ||
 		    imsgbuf_flush(&c->ibuf) == -1)
 			fatal("sending configuration to %s", proc_name(role));
 		log_debug("started %s process, pid %d", proc_name(role),
@@ -855,6 +858,8 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	control_set_groups(sockgid, admingid, has_admin);
 	monitor_open_logs(conf);
 	monitor_size_caches(conf);
+	if (mlink_open(conf) == -1)
+		exit(1);
 
 	if (!opts->debug && daemon(0, 0) == -1)
 		err(1, "daemon");

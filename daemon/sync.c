@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "link.h"
 #include "log.h"
 #include "sync.h"
 
@@ -20,6 +21,38 @@ uint32_t
 sync_now(void)
 {
 	return (uint32_t)(monotime_ms() / 1000);
+}
+
+/* Replication runs when a mode and at least one link are configured. */
+int
+sync_replicating(void)
+{
+	return sy.conf->sync.mode != CONF_MODE_NONE && link_count() > 0;
+}
+
+/* A link socket from the monitor, before the configuration arrives. */
+void
+sync_link_recv(struct imsg *imsg)
+{
+	struct sync_link	sl;
+	int			fd = imsg_get_fd(imsg);
+
+	if (imsg_get_data(imsg, &sl, sizeof(sl)) == -1)
+		fatalx("malformed link socket message from the monitor");
+	link_recv_fd(&sl, fd);
+}
+
+static void
+sync_idle(void)
+{
+	txq_run();
+	sync_schedule();
+}
+
+static void
+sync_room(void)
+{
+	txq_run();
 }
 
 static struct cache *
@@ -53,6 +86,13 @@ sync_init(const struct ctsyncd_conf *conf)
 		    limit);
 	}
 	intcache_init();
+	txq_init();
+	smode_init();
+	ftfw_init();
+	if (conf->sync.mode != CONF_MODE_NONE)
+		link_init(&conf->sync, conf->general.event_iteration_limit,
+		    smode_rx, sync_room);
+	child_set_idle(sync_idle);
 	testhook_inject_load();
 }
 
@@ -60,7 +100,21 @@ static void
 sync_timer(int64_t now)
 {
 	intcache_timer(now);
+	if (sync_replicating()) {
+		smode_timer(now);
+		txq_run();
+	}
 	sync_schedule();
+}
+
+static int64_t
+earliest(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
 }
 
 /* Arm the child timer for the earliest of our deadlines. */
@@ -69,6 +123,11 @@ sync_schedule(void)
 {
 	int64_t	at = intcache_next_timer();
 
+	if (sync_replicating()) {
+		at = earliest(at, smode_next_timer());
+		if (txq_pending())
+			at = monotime_ms();
+	}
 	if (at >= 0)
 		child_set_timer(at, sync_timer);
 }
@@ -77,6 +136,12 @@ void
 sync_start(void)
 {
 	intcache_startup();
+	if (sync_replicating() && sy.conf->sync.startup_resync &&
+	    sy.conf->sync.mode != CONF_MODE_ALARM) {
+		log_info("requesting a resync from the peers at start-up");
+		smode_request_resync();
+	}
+	sync_schedule();
 	testhook_inject_send();
 }
 
@@ -111,7 +176,9 @@ sync_send_status(uint32_t id)
 	st.pid = getpid();
 	st.mode = sy.conf->sync.mode;
 	st.nlinks = sy.conf->sync.nlinks;
-	st.replicating = 0;	/* the sync modes come with the wire protocol */
+	st.replicating = sync_replicating();
+	st.current_link = (uint32_t)link_current();
+	st.net = sy.net;
 	st.startup_done = sy.startup_done;
 	st.resync_pending = sy.overrun_resync_at >= 0;
 	st.overruns = sy.overruns;
@@ -124,8 +191,36 @@ sync_send_status(uint32_t id)
 }
 
 static void
+sync_fill_links(struct sync_stats *ss)
+{
+	const struct link_counters	*lc;
+	int				 i, server, client;
+
+	memset(ss->links, 0, sizeof(ss->links));
+	for (i = 0; i < link_count() && i < SYNC_LINKS_MAX; i++) {
+		struct sync_link_figures *f = &ss->links[i];
+
+		lc = link_counters(i);
+		f->kind = (uint32_t)link_connected(i, &server, &client);
+		f->server = (uint32_t)server;
+		f->client = (uint32_t)client;
+		f->current = i == link_current();
+		strlcpy(f->ifname, sy.conf->sync.links[i].ifname,
+		    sizeof(f->ifname));
+		f->bytes_sent = lc->bytes_sent;
+		f->bytes_recv = lc->bytes_recv;
+		f->pkts_sent = lc->pkts_sent;
+		f->pkts_recv = lc->pkts_recv;
+		f->err_send = lc->err_send;
+		f->err_recv = lc->err_recv;
+	}
+}
+
+static void
 sync_send_stats(uint32_t id)
 {
+	sy.stats.net = sy.net;
+	sync_fill_links(&sy.stats);
 	sync_fill_figures(&sy.stats.int_ct, sy.int_ct);
 	sync_fill_figures(&sy.stats.int_exp, sy.int_exp);
 	sync_fill_figures(&sy.stats.ext_ct, sy.ext_ct);
@@ -183,6 +278,47 @@ sync_resync(uint32_t id, uint32_t arg)
 		child_send_result(id, CTL_RES_BUSY, "a resync is in progress");
 }
 
+/* -B */
+static void
+sync_bulk(uint32_t id)
+{
+	if (!sync_replicating()) {
+		child_send_result(id, CTL_RES_ERROR, "no sync mode or link "
+		    "configured");
+		return;
+	}
+	if (sy.conf->sync.mode == CONF_MODE_ALARM) {
+		child_send_result(id, CTL_RES_OK, "ALARM mode re-sends every "
+		    "entry by itself: nothing to do");
+		return;
+	}
+	log_info("sending bulk update");
+	smode_bulk();
+	sync_schedule();
+	child_send_result(id, CTL_RES_OK, "queued %u conntracks%s for the "
+	    "peers", cache_count(sy.int_ct), sy.int_exp ? " and their "
+	    "expectations" : "");
+}
+
+/* -n */
+static void
+sync_request_resync(uint32_t id)
+{
+	if (!sync_replicating()) {
+		child_send_result(id, CTL_RES_ERROR, "no sync mode or link "
+		    "configured");
+		return;
+	}
+	if (sy.conf->sync.mode == CONF_MODE_ALARM) {
+		child_send_result(id, CTL_RES_OK, "ALARM mode has no resync "
+		    "request: nothing to do");
+		return;
+	}
+	smode_request_resync();
+	sync_schedule();
+	child_send_result(id, CTL_RES_OK, "resync requested from the peers");
+}
+
 static void
 sync_op(struct imsg *imsg)
 {
@@ -208,6 +344,12 @@ sync_op(struct imsg *imsg)
 		break;
 	case CTL_OP_STATS:
 		sync_send_stats(id);
+		break;
+	case CTL_OP_BULK_SEND:
+		sync_bulk(id);
+		break;
+	case CTL_OP_REQUEST_RESYNC:
+		sync_request_resync(id);
 		break;
 	default:
 		child_send_result(id, CTL_RES_NOTIMPL, "not implemented in the sync "

@@ -14,6 +14,8 @@
 #include "ctsyncd.h"
 #include "imsg.h"
 
+struct sockaddr_storage;
+
 #define SYNC_BATCH_MAX	256	/* records per commit imsg (kernel's cap) */
 
 struct sync_state {
@@ -25,12 +27,44 @@ struct sync_state {
 	uint64_t	 overruns;
 	int		 startup_done;
 	int64_t		 overrun_resync_at;	/* -1: none scheduled */
+	struct sync_net_stats net;
 };
+
+struct wire_msg;
+
+/* what a mode's receive logic makes of a message */
+enum rx_verdict {
+	RX_DATA = 0,		/* apply to the external cache */
+	RX_CTL,			/* handled */
+	RX_DROP,		/* ignored (old, duplicate, mode says so) */
+	RX_BAD,			/* malformed header for this mode */
+};
+
+/*
+ * A sync mode: FTFW, NOTRACK or ALARM.  txq.c asks it which flags to
+ * put on a message and whether the window allows one more, and tells it
+ * what went out; smode.c hands it every received message.
+ */
+struct smode {
+	const char	*name;
+	uint8_t		(*tx_flags)(int);
+	void		(*tx_done)(int);
+	void		(*sent)(struct txnode *, uint32_t);
+	int		(*can_send)(void);
+	int		(*rx)(int, const struct wire_msg *);
+	void		(*timer)(int64_t);
+	int64_t		(*next_timer)(void);
+	void		(*idle_rearm)(void);
+};
+
+extern const struct smode	*smode;
+extern const struct smode	 smode_ftfw, smode_notrack, smode_alarm;
 
 extern struct sync_state	sy;
 
 /* sync.c */
 uint32_t	sync_now(void);
+int		sync_replicating(void);
 void		sync_schedule(void);
 void		sync_fill_figures(struct cache_figures *, struct cache *);
 
@@ -46,6 +80,38 @@ int	intcache_resync(uint32_t, uint32_t);
 void	intcache_flush(int);
 void	intcache_timer(int64_t);
 int64_t	intcache_next_timer(void);
+
+/* txq.c */
+void	txq_init(void);
+void	txq_obj(struct cache_obj *, int);
+void	txq_ctl(uint8_t, uint32_t, uint32_t);
+void	txq_forget(struct cache_obj *);
+void	txq_release(struct txnode *);
+void	txq_run(void);
+int	txq_pending(void);
+void	rsq_add(struct txnode *, uint32_t);
+void	rsq_ack(uint32_t, uint32_t);
+void	rsq_nack(uint32_t, uint32_t);
+void	rsq_restart(void);
+void	rsq_walk(void (*)(uint32_t, int, uint8_t, void *), void *);
+
+/* ftfw.c */
+void	ftfw_init(void);
+
+/* smode.c */
+void	smode_init(void);
+void	smode_rx(int, const uint8_t *, size_t, const struct sockaddr_storage *);
+void	smode_bulk(void);
+void	smode_request_resync(void);
+int	smode_track_seq(uint32_t);
+void	smode_timer(int64_t);
+int64_t	smode_next_timer(void);
+
+/* extcache.c */
+void	extcache_apply(const struct wire_msg *);
+void	extcache_timer(int64_t);
+int64_t	extcache_next_timer(void);
+int64_t	extcache_expires(const struct cache_obj *);
 
 /* scommit.c */
 void	scommit_request(uint32_t, uint32_t);

@@ -60,6 +60,7 @@ enum imsg_type {
 	IMSG_KERNEL_OP_REQ,		/* struct ctl_request */
 	IMSG_CHILD_RESULT,		/* struct ctl_result: ends a reply */
 	IMSG_SYNC_DUMP_MORE,		/* empty: client drained, go on */
+	IMSG_SYNC_LINK,			/* struct sync_link + one socket fd */
 
 	/* sync <-> kernel */
 	IMSG_KERNEL_CT_EVENTS = 500,	/* ct_batch_hdr + ct_item[] */
@@ -263,20 +264,69 @@ struct last_commit {
 	uint64_t	duration_ms;
 };
 
+/* the wire side of sync: messages, sequence tracking, queues */
+struct sync_net_stats {
+	uint64_t	msg_sent;
+	uint64_t	msg_recv;
+	uint64_t	malformed;		/* all of the below */
+	uint64_t	bad_version;
+	uint64_t	bad_header;
+	uint64_t	bad_payload;
+	uint64_t	bad_type;
+	uint64_t	truncated;
+	uint64_t	bad_size;
+	uint64_t	send_malformed;
+	uint64_t	lost;			/* sequence gaps, in messages */
+	uint64_t	before;			/* old or duplicate numbers */
+	uint64_t	retransmitted;
+	uint64_t	acks_sent, acks_recv;
+	uint64_t	nacks_sent, nacks_recv;
+	uint64_t	resync_sent, resync_recv;
+	uint64_t	alive_sent;
+	uint64_t	hello_recv;		/* peer (re)starts seen */
+	uint64_t	txq_len, txq_max;
+	uint64_t	rsq_len, rsq_max;
+	uint64_t	rsq_full;		/* sending paused: window full */
+	uint64_t	bulk_sends;
+	uint64_t	ext_expired;		/* ALARM: CacheTimeout */
+	int64_t		last_recv;		/* uptime s of last valid msg, -1 */
+	uint32_t	last_seq;		/* last sequence number received */
+	uint32_t	peer_ok;		/* FTFW: handshake done */
+};
+
 struct sync_status {
 	int32_t		pid;
 	uint32_t	mode;		/* enum conf_mode */
 	uint32_t	nlinks;		/* configured sync links */
 	uint32_t	replicating;	/* 0: replication not running */
+	uint32_t	current_link;
 	uint32_t	startup_done;	/* first kernel dump merged */
 	uint32_t	resync_pending;	/* overrun seen, resync not done */
 	uint64_t	overruns;	/* reported by kernel */
 	struct cache_figures int_ct, int_exp, ext_ct, ext_exp;
 	struct last_commit commit;
+	struct sync_net_stats net;
 };
+
+#define SYNC_LINK_NAME		16
+
+struct sync_link_figures {
+	uint32_t	kind;			/* enum conf_link_kind, 0 = none */
+	uint32_t	current;
+	uint32_t	server;			/* TCP: accepted connection up */
+	uint32_t	client;			/* TCP: our connection up */
+	char		ifname[SYNC_LINK_NAME];
+	uint64_t	bytes_sent, bytes_recv;
+	uint64_t	pkts_sent, pkts_recv;
+	uint64_t	err_send, err_recv;
+};
+
+#define SYNC_LINKS_MAX		4
 
 struct sync_stats {
 	struct cache_figures int_ct, int_exp, ext_ct, ext_exp;
+	struct sync_net_stats net;
+	struct sync_link_figures links[SYNC_LINKS_MAX];
 	uint64_t	events_new;
 	uint64_t	events_update;
 	uint64_t	events_destroy;
@@ -285,6 +335,29 @@ struct sync_stats {
 	uint64_t	purged;		/* vanished at a resync: DESTROY */
 	uint64_t	exp_no_master;	/* expectation whose master we lack */
 	struct last_commit commit;
+};
+
+/*
+ * A sync link socket, opened and bound by the monitor as root and
+ * passed to sync with the message.  dest is where UDP and multicast
+ * datagrams go (TCP: the peer to connect to).
+ */
+enum sync_link_role {
+	SLINK_RECV = 1,		/* datagrams in (UDP, multicast) */
+	SLINK_SEND,		/* datagrams out */
+	SLINK_LISTEN,		/* TCP: accepts the peer's connection */
+	SLINK_CONNECT,		/* TCP: our connection to the peer */
+	SLINK_ROLE_MAX_
+};
+
+struct sync_link {
+	uint32_t	link;		/* index in conf.sync.links */
+	uint32_t	role;		/* enum sync_link_role */
+	uint32_t	mtu;		/* of the link's interface */
+	uint32_t	ifindex;	/* 0 = none */
+	uint32_t	destlen;
+	uint32_t	pad0;
+	uint8_t		dest[128];	/* struct sockaddr_storage */
 };
 
 struct ctl_status {

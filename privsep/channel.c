@@ -77,6 +77,8 @@ static const struct channel_rule channel_rules[] = {
 	    sizeof(struct ctl_result), sizeof(struct ctl_result) },
 	{ IMSG_SYNC_DUMP_MORE, "SYNC_DUMP_MORE", FROM(PROC_MONITOR),
 	    FROM(PROC_SYNC), 0, 0 },
+	{ IMSG_SYNC_LINK, "SYNC_LINK", FROM(PROC_MONITOR), FROM(PROC_SYNC),
+	    sizeof(struct sync_link), sizeof(struct sync_link) },
 	{ IMSG_CTL_CT_DUMP, "CTL_CT_DUMP", FROM(PROC_SYNC), FROM(PROC_MONITOR),
 	    sizeof(struct ct_batch_hdr) + sizeof(struct ct_dump_item), VAR },
 	{ IMSG_CTL_EXP_DUMP, "CTL_EXP_DUMP", FROM(PROC_SYNC),

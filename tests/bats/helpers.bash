@@ -40,6 +40,11 @@ cts_setup() {
 	chmod 755 "$RUN" "$RUN/empty"
 	ip netns add "$NS"
 	ip -n "$NS" link set lo up
+	# the configured sync link; its far end stays in the namespace
+	ip -n "$NS" link add veth0 type veth peer name veth1
+	ip -n "$NS" addr add 169.254.77.1/24 dev veth0
+	ip -n "$NS" link set veth0 up
+	ip -n "$NS" link set veth1 up
 	# users other than root run the client from here
 	cp "$B/ctsyncctl" "$RUN/ctsyncctl"
 	chmod 755 "$RUN/ctsyncctl"
@@ -186,7 +191,7 @@ ct_cache_list() {
 # Bounded wait until a command's output equals a value.
 wait_for() {
 	local want="$1" i got=""; shift
-	for i in $(seq 1 100); do
+	for i in $(seq 1 "${WAIT_TICKS:-100}"); do
 		got="$("$@" 2>/dev/null || true)"
 		[ "$got" = "$want" ] && return 0
 		sleep 0.1

@@ -253,6 +253,11 @@ EOF
 
 	bench_ns_add cts || return 1
 	ns="${BENCH_NS[cts]}"
+	# the sync link must exist; nobody listens at its other end
+	ip -n "$ns" link add veth0 type veth peer name veth1 &&
+	    ip -n "$ns" addr add 169.254.77.1/24 dev veth0 &&
+	    ip -n "$ns" link set veth0 up && ip -n "$ns" link set veth1 up ||
+	    { fail "ctsyncd: sync link"; return 1; }
 	out="$(ip netns exec "$ns" "$RAW" -n "$n" -t 3600 2>&1)" ||
 	    { fail "ctsyncd: populate: $out"; return 1; }
 	[ "$(ns_count "$ns")" = "$n" ] ||

@@ -1,0 +1,155 @@
+/*
+ * The external cache: what peers told us, committed to the kernel on
+ * failover.  NEW replaces, UPDATE updates or inserts, DESTROY removes.
+ * In ALARM mode an entry expires CacheTimeout seconds after its last
+ * refresh; in the other modes only DESTROY, -f or a NEW replace it.
+ */
+#include <sys/types.h>
+
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "sync.h"
+#include "wire.h"
+
+#define EXPIRE_TICK_MS	1000
+
+static int64_t	expire_at = -1;
+static uint32_t	expire_bucket;
+
+static const struct wire_opts *
+ext_wire_opts(void)
+{
+	static struct wire_opts	o = { 1, 0, 0 };
+
+	return &o;
+}
+
+static void
+ext_full(struct cache *c)
+{
+	if (cache_full_log_due(c, sync_now()))
+		log_warnx("%s cache full (%u entries, HashLimit): %llu "
+		    "entries not cached so far", cache_name(c), cache_limit(c),
+		    (unsigned long long)cache_stats(c)->add_failed_full);
+}
+
+static void
+ext_store(struct cache *c, const void *entry, int op)
+{
+	struct cache_obj	*o = cache_find(c, entry);
+	uint32_t		 now = sync_now();
+
+	if (op == 2) {
+		if (o != NULL)
+			cache_del(c, o);
+		return;
+	}
+	if (o != NULL) {
+		cache_update(c, o, entry, now);
+		o->state = op == 0 ? CACHE_NEW : CACHE_ALIVE;
+		if (op == 0)
+			o->first_seen = now;
+		return;
+	}
+	if ((o = cache_add(c, entry, now)) == NULL)
+		ext_full(c);
+}
+
+static void
+ext_log_bad(const struct wire_msg *m, const char *why)
+{
+	sy.net.bad_payload++;
+	sy.net.malformed++;
+	log_debug("malformed payload in message type %u seq %u: %s",
+	    m->type, m->seq, why);
+}
+
+void
+extcache_apply(const struct wire_msg *m)
+{
+	struct ct_entry		ct;
+	struct exp_entry	exp;
+	const char		*why;
+
+	if (m->type <= WIRE_CT_DESTROY) {
+		if ((why = wire_parse_ct(m->payload, m->plen, &ct,
+		    ext_wire_opts())) != NULL) {
+			ext_log_bad(m, why);
+			return;
+		}
+		ext_store(sy.ext_ct, &ct, m->type - WIRE_CT_NEW);
+		return;
+	}
+	if ((why = wire_parse_exp(m->payload, m->plen, &exp,
+	    ext_wire_opts())) != NULL) {
+		ext_log_bad(m, why);
+		return;
+	}
+	/* cached even without ExpectationSync here, as conntrackd does */
+	if (sy.ext_exp != NULL)
+		ext_store(sy.ext_exp, &exp, m->type - WIRE_EXP_NEW);
+}
+
+/* ALARM: seconds left before an external entry expires, -1 if never. */
+int64_t
+extcache_expires(const struct cache_obj *o)
+{
+	int64_t	left;
+
+	if (sy.conf->sync.mode != CONF_MODE_ALARM)
+		return -1;
+	left = (int64_t)o->last_update + sy.conf->sync.cache_timeout -
+	    sync_now();
+	return left > 0 ? left : 0;
+}
+
+static void
+expire_cache(struct cache *c, uint32_t from, uint32_t to)
+{
+	struct cache_obj	*o, *next;
+	uint32_t		 b, now = sync_now();
+	uint32_t		 tmo = sy.conf->sync.cache_timeout;
+
+	for (b = from; b < to; b++)
+		for (o = cache_bucket_first(c, b); o != NULL; o = next) {
+			next = o->hnext;
+			if (now - o->last_update < tmo)
+				continue;
+			cache_del(c, o);
+			sy.net.ext_expired++;
+		}
+}
+
+/* A slice of the buckets per tick: every entry is looked at each 4 s. */
+void
+extcache_timer(int64_t now)
+{
+	uint32_t	nb, slice, end;
+
+	if (expire_at < 0 || now < expire_at)
+		return;
+	expire_at = now + EXPIRE_TICK_MS;
+	nb = cache_buckets(sy.ext_ct);
+	slice = nb / 4 ? nb / 4 : 1;
+	end = expire_bucket + slice > nb ? nb : expire_bucket + slice;
+	expire_cache(sy.ext_ct, expire_bucket, end);
+	if (sy.ext_exp != NULL) {
+		uint32_t enb = cache_buckets(sy.ext_exp);
+
+		expire_cache(sy.ext_exp, (uint32_t)((uint64_t)expire_bucket *
+		    enb / nb), (uint32_t)((uint64_t)end * enb / nb));
+	}
+	expire_bucket = end >= nb ? 0 : end;
+}
+
+int64_t
+extcache_next_timer(void)
+{
+	if (sy.conf->sync.mode != CONF_MODE_ALARM)
+		return -1;
+	if (expire_at < 0)
+		expire_at = monotime_ms() + EXPIRE_TICK_MS;
+	return expire_at;
+}

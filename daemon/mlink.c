@@ -1,0 +1,330 @@
+/*
+ * Sync link sockets, opened by the monitor as root before anything is
+ * spawned: binding to a configured address or device, joining a
+ * multicast group and forcing buffer sizes need privileges the sync
+ * process never has.  Sync gets the bound sockets as descriptors.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define MLINK_MAX_FDS	(CONF_MAX_LINKS * 2)
+#define MLINK_DEFAULT_MTU 1500
+
+struct mlink_fd {
+	int		 fd;
+	struct sync_link info;
+};
+
+static struct mlink_fd	mfd[MLINK_MAX_FDS];
+static int		nmfd;
+
+static const char *
+link_kind_name(int kind)
+{
+	switch (kind) {
+	case CONF_LINK_MCAST:
+		return "Multicast";
+	case CONF_LINK_UDP:
+		return "UDP";
+	case CONF_LINK_TCP:
+		return "TCP";
+	}
+	return "link";
+}
+
+/* Interface MTU and index; a missing interface is a configuration error. */
+static int
+link_iface(const struct conf_link *l, uint32_t *mtu, uint32_t *ifindex)
+{
+	struct ifreq	ifr;
+	int		s;
+
+	*mtu = MLINK_DEFAULT_MTU;
+	*ifindex = 0;
+	if (l->ifname[0] == '\0')
+		return 0;
+	if ((*ifindex = if_nametoindex(l->ifname)) == 0) {
+		log_warn("%s link (line %u): interface %s", link_kind_name(
+		    l->kind), l->line, l->ifname);
+		return -1;
+	}
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, l->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 576)
+		*mtu = (uint32_t)ifr.ifr_mtu;
+	close(s);
+	return 0;
+}
+
+static socklen_t
+link_sockaddr(struct sockaddr_storage *ss, int family,
+    const struct in6_addr *a, uint16_t port, uint32_t ifindex)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (a != NULL)
+			memcpy(&sin->sin_addr, a, sizeof(sin->sin_addr));
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	if (a != NULL) {
+		sin6->sin6_addr = *a;
+		/* link-local and multicast addresses need their interface */
+		if (IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a))
+			sin6->sin6_scope_id = ifindex;
+	}
+	return sizeof(*sin6);
+}
+
+/* Options every link socket gets: device, buffers, checksum. */
+static int
+link_common_opts(int s, const struct conf_link *l)
+{
+	int	on = 1, off, v;
+
+	if (l->ifname[0] != '\0' && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE,
+	    l->ifname, strlen(l->ifname)) == -1)
+		return -1;
+	if (l->sndbuf != 0) {
+		v = (int)l->sndbuf;
+		if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v))
+		    == -1)
+			return -1;
+	}
+	if (l->rcvbuf != 0) {
+		v = (int)l->rcvbuf;
+		if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v))
+		    == -1)
+			return -1;
+	}
+	if (l->kind != CONF_LINK_TCP && l->family == AF_INET) {
+		off = l->checksum ? 0 : 1;
+		if (setsockopt(s, SOL_SOCKET, SO_NO_CHECK, &off, sizeof(off))
+		    == -1)
+			return -1;
+	}
+	return setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+}
+
+static int
+link_socket(const struct conf_link *l, int type)
+{
+	int	s;
+
+	if ((s = socket(l->family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0))
+	    == -1)
+		return -1;
+	if (link_common_opts(s, l) == -1) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static int
+mcast_join(int s, const struct conf_link *l, uint32_t ifindex)
+{
+	struct ip_mreqn		mr;
+	struct ipv6_mreq	mr6;
+
+	if (l->family == AF_INET) {
+		memset(&mr, 0, sizeof(mr));
+		memcpy(&mr.imr_multiaddr, &l->addr, sizeof(mr.imr_multiaddr));
+		if (l->has_mcast_ifaddr)
+			mr.imr_address = l->mcast_ifaddr;
+		mr.imr_ifindex = (int)ifindex;
+		return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+		    sizeof(mr));
+	}
+	memset(&mr6, 0, sizeof(mr6));
+	mr6.ipv6mr_multiaddr = l->addr;
+	mr6.ipv6mr_interface = ifindex;
+	return setsockopt(s, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr6, sizeof(mr6));
+}
+
+/* Sender of a multicast link: its interface, no loop, one hop. */
+static int
+mcast_send_opts(int s, const struct conf_link *l, uint32_t ifindex)
+{
+	struct ip_mreqn	mr;
+	int		zero = 0, one = 1;
+
+	if (l->family == AF_INET) {
+		memset(&mr, 0, sizeof(mr));
+		if (l->has_mcast_ifaddr)
+			mr.imr_address = l->mcast_ifaddr;
+		mr.imr_ifindex = (int)ifindex;
+		if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, &mr,
+		    sizeof(mr)) == -1 ||
+		    setsockopt(s, IPPROTO_IP, IP_MULTICAST_LOOP, &zero,
+		    sizeof(zero)) == -1)
+			return -1;
+		return setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &one,
+		    sizeof(one));
+	}
+	if (setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+	    sizeof(ifindex)) == -1 ||
+	    setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero,
+	    sizeof(zero)) == -1)
+		return -1;
+	return setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one,
+	    sizeof(one));
+}
+
+static void
+mlink_keep(int fd, uint32_t link, uint32_t role, uint32_t mtu,
+    uint32_t ifindex, const struct sockaddr_storage *dest, socklen_t dlen)
+{
+	struct mlink_fd	*m = &mfd[nmfd++];
+
+	memset(m, 0, sizeof(*m));
+	m->fd = fd;
+	m->info.link = link;
+	m->info.role = role;
+	m->info.mtu = mtu;
+	m->info.ifindex = ifindex;
+	if (dest != NULL) {
+		memcpy(m->info.dest, dest, dlen);
+		m->info.destlen = dlen;
+	}
+}
+
+/* The local address a link's sockets bind to (never "any" if set). */
+static const struct in6_addr *
+link_local_addr(const struct conf_link *l)
+{
+	static struct in6_addr	a;
+
+	if (l->kind == CONF_LINK_MCAST) {
+		if (l->family != AF_INET || !l->has_mcast_ifaddr)
+			return NULL;
+		memset(&a, 0, sizeof(a));
+		memcpy(&a, &l->mcast_ifaddr, sizeof(l->mcast_ifaddr));
+		return &a;
+	}
+	return l->has_addr ? &l->addr : NULL;
+}
+
+static int
+open_datagram_link(uint32_t i, const struct conf_link *l, uint32_t mtu,
+    uint32_t ifindex)
+{
+	struct sockaddr_storage	ss, dst;
+	socklen_t		sl, dl;
+	int			rs, ss_fd;
+
+	/* receiver: UDP on its address, multicast on the group */
+	if ((rs = link_socket(l, SOCK_DGRAM)) == -1)
+		return -1;
+	sl = link_sockaddr(&ss, l->family, l->kind == CONF_LINK_MCAST ||
+	    l->has_addr ? &l->addr : NULL, l->port, ifindex);
+	if (bind(rs, (struct sockaddr *)&ss, sl) == -1 ||
+	    (l->kind == CONF_LINK_MCAST && mcast_join(rs, l, ifindex) == -1)) {
+		close(rs);
+		return -1;
+	}
+	/* sender: from the local address, to the peer or the group */
+	if ((ss_fd = link_socket(l, SOCK_DGRAM)) == -1) {
+		close(rs);
+		return -1;
+	}
+	sl = link_sockaddr(&ss, l->family, link_local_addr(l), 0, ifindex);
+	dl = link_sockaddr(&dst, l->family, l->kind == CONF_LINK_MCAST ?
+	    &l->addr : &l->dest, l->port, ifindex);
+	if (bind(ss_fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    (l->kind == CONF_LINK_MCAST &&
+	    mcast_send_opts(ss_fd, l, ifindex) == -1)) {
+		close(rs);
+		close(ss_fd);
+		return -1;
+	}
+	mlink_keep(rs, i, SLINK_RECV, mtu, ifindex, NULL, 0);
+	mlink_keep(ss_fd, i, SLINK_SEND, mtu, ifindex, &dst, dl);
+	return 0;
+}
+
+static int
+open_tcp_link(uint32_t i, const struct conf_link *l, uint32_t mtu,
+    uint32_t ifindex)
+{
+	struct sockaddr_storage	ss, dst;
+	socklen_t		sl, dl;
+	int			ls, on = 1;
+
+	if ((ls = link_socket(l, SOCK_STREAM)) == -1)
+		return -1;
+	sl = link_sockaddr(&ss, l->family, l->has_addr ? &l->addr : NULL,
+	    l->port, ifindex);
+	if (setsockopt(ls, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1 ||
+	    bind(ls, (struct sockaddr *)&ss, sl) == -1 || listen(ls, 1) == -1) {
+		close(ls);
+		return -1;
+	}
+	dl = link_sockaddr(&dst, l->family, &l->dest, l->port, ifindex);
+	mlink_keep(ls, i, SLINK_LISTEN, mtu, ifindex, &dst, dl);
+	return 0;
+}
+
+/*
+ * Open every configured link.  -1 (after saying why) when one cannot be
+ * opened: a firewall that silently does not replicate is worse than one
+ * that refuses to start.
+ */
+int
+mlink_open(const struct ctsyncd_conf *conf)
+{
+	const struct conf_link	*l;
+	uint32_t		 i, mtu, ifindex;
+	int			 rc;
+
+	for (i = 0; i < conf->sync.nlinks && i < CONF_MAX_LINKS; i++) {
+		l = &conf->sync.links[i];
+		if (link_iface(l, &mtu, &ifindex) == -1)
+			return -1;
+		if (l->kind == CONF_LINK_TCP)
+			rc = open_tcp_link(i, l, mtu, ifindex);
+		else
+			rc = open_datagram_link(i, l, mtu, ifindex);
+		if (rc == -1) {
+			log_warn("cannot open %s link (line %u) on port %u",
+			    link_kind_name(l->kind), l->line, l->port);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Hand the sockets to sync; the imsg layer closes our copies once sent. */
+int
+mlink_send(struct imsgbuf *ibuf)
+{
+	int	i;
+
+	for (i = 0; i < nmfd; i++) {
+		if (imsg_compose(ibuf, IMSG_SYNC_LINK, 0, 0, mfd[i].fd,
+		    &mfd[i].info, sizeof(mfd[i].info)) == -1)
+			return -1;
+		mfd[i].fd = -1;
+	}
+	nmfd = 0;
+	return 0;
+}

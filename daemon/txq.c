@@ -1,0 +1,336 @@
+/*
+ * Transmission: the queue of objects and control messages waiting to go
+ * out, the one sequence space of everything we send (as conntrackd: data
+ * and control alike, starting at the current Unix time), and the FTFW
+ * resend queue of what was sent but not yet acknowledged.
+ *
+ * Objects are queued by reference, so several changes between two
+ * transmissions coalesce and the message reflects the object at
+ * transmission time.  Control messages go before queued objects: an
+ * acknowledgement stuck behind a million-entry bulk would stall the
+ * peer's resend queue.
+ */
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "link.h"
+#include "log.h"
+#include "sync.h"
+#include "wire.h"
+
+#define TXQ_RUN_BUDGET	8192	/* messages per wake-up: keep intake alive */
+
+struct ctlmsg {
+	struct txnode	n;
+	uint32_t	from;
+	uint32_t	to;
+};
+
+static struct txnode_q	ctlq = TAILQ_HEAD_INITIALIZER(ctlq);
+static struct txnode_q	txq = TAILQ_HEAD_INITIALIZER(txq);
+static struct txnode_q	rsq = TAILQ_HEAD_INITIALIZER(rsq);
+static uint32_t		next_seq;
+static struct wire_opts	wopts;
+
+static struct cache_obj *
+txn_obj(struct txnode *n)
+{
+	return (struct cache_obj *)(void *)((char *)n -
+	    offsetof(struct cache_obj, tx));
+}
+
+static struct ctlmsg *
+txn_ctl(struct txnode *n)
+{
+	return (struct ctlmsg *)(void *)n;
+}
+
+void
+txq_init(void)
+{
+	const struct conf_sync	*cs = &sy.conf->sync;
+
+	next_seq = (uint32_t)time(NULL);
+	wopts.le16 = 1;
+	wopts.wscale = cs->tcp_window_tracking;
+	wopts.no_timeout = cs->commit_timeout != 0;
+}
+
+static struct txnode_q *
+where_q(int where, int kind)
+{
+	if (where == TXN_RSQ)
+		return &rsq;
+	return kind == TXN_CTL ? &ctlq : &txq;
+}
+
+static void
+txq_unlink(struct txnode *n)
+{
+	if (n->where == TXN_NONE)
+		return;
+	TAILQ_REMOVE(where_q(n->where, n->kind), n, entry);
+	if (n->where == TXN_TXQ)
+		sy.net.txq_len--;
+	else
+		sy.net.rsq_len--;
+	n->where = TXN_NONE;
+}
+
+static void
+txq_append(struct txnode *n)
+{
+	TAILQ_INSERT_TAIL(where_q(TXN_TXQ, n->kind), n, entry);
+	n->where = TXN_TXQ;
+	if (++sy.net.txq_len > sy.net.txq_max)
+		sy.net.txq_max = sy.net.txq_len;
+	sync_schedule();
+}
+
+/* Queue an internal object (again): it goes out as it is then. */
+void
+txq_obj(struct cache_obj *o, int kind)
+{
+	if (!sync_replicating())
+		return;
+	o->tx.kind = kind == CACHE_CT ? TXN_CT : TXN_EXP;
+	if (o->tx.where == TXN_TXQ)
+		return;
+	txq_unlink(&o->tx);
+	txq_append(&o->tx);
+}
+
+void
+txq_ctl(uint8_t flags, uint32_t from, uint32_t to)
+{
+	struct ctlmsg	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("control message");
+		return;
+	}
+	c->n.kind = TXN_CTL;
+	c->n.flags = flags;
+	c->from = from;
+	c->to = to;
+	txq_append(&c->n);
+}
+
+/* An object leaves the cache: take it off every queue first. */
+void
+txq_forget(struct cache_obj *o)
+{
+	txq_unlink(&o->tx);
+}
+
+/* Done with a message: a dead object is finally dropped from its cache. */
+void
+txq_release(struct txnode *n)
+{
+	struct cache_obj	*o;
+
+	txq_unlink(n);
+	if (n->kind == TXN_CTL) {
+		free(txn_ctl(n));
+		return;
+	}
+	o = txn_obj(n);
+	if (o->state == CACHE_DEAD)
+		cache_del(n->kind == TXN_CT ? sy.int_ct : sy.int_exp, o);
+}
+
+static size_t
+txq_build(struct txnode *n, uint8_t *buf, size_t size, uint8_t flags,
+    uint32_t seq)
+{
+	struct cache_obj	*o;
+	struct ctlmsg		*c;
+	uint8_t			 type;
+
+	if (n->kind == TXN_CTL) {
+		c = txn_ctl(n);
+		return wire_build_ctl(buf, size, n->flags | flags, seq,
+		    c->from, c->to);
+	}
+	o = txn_obj(n);
+	type = o->state == CACHE_NEW ? 0 : o->state == CACHE_ALIVE ? 1 : 2;
+	if (n->kind == TXN_CT)
+		return wire_build_ct(buf, size, WIRE_CT_NEW + type, flags, seq,
+		    &o->u.ct, &wopts);
+	return wire_build_exp(buf, size, WIRE_EXP_NEW + type, flags, seq,
+	    &o->u.exp, &wopts);
+}
+
+static void
+txq_count(const struct txnode *n)
+{
+	sy.net.msg_sent++;
+	if (n->kind != TXN_CTL)
+		return;
+	if (n->flags & WIRE_F_ACK)
+		sy.net.acks_sent++;
+	if (n->flags & WIRE_F_NACK)
+		sy.net.nacks_sent++;
+	if (n->flags & WIRE_F_RESYNC)
+		sy.net.resync_sent++;
+	if (n->flags & WIRE_F_ALIVE)
+		sy.net.alive_sent++;
+}
+
+/* One message onto the link; 0 when it went, -1 when the link is full. */
+static int
+txq_send_one(struct txnode *n)
+{
+	uint8_t		buf[WIRE_MSG_MAX];
+	size_t		len;
+	uint8_t		flags = smode->tx_flags(n->kind == TXN_CTL);
+
+	len = txq_build(n, buf, sizeof(buf), flags, next_seq);
+	if (len == 0 || len > link_payload_max()) {
+		/* cannot happen with our records; never loop on it */
+		log_warnx("message of %zu bytes does not fit the link", len);
+		sy.net.send_malformed++;
+		txq_release(n);
+		return 0;
+	}
+	if (link_append(buf, len) == -1)
+		return -1;
+	smode->tx_done(n->kind == TXN_CTL);
+	txq_unlink(n);
+	txq_count(n);
+	smode->sent(n, next_seq++);
+	return 0;
+}
+
+static int
+txq_send_from(struct txnode_q *q, uint32_t *budget)
+{
+	struct txnode	*n;
+
+	while (*budget > 0 && (n = TAILQ_FIRST(q)) != NULL) {
+		if (q == &txq && !smode->can_send())
+			return 0;
+		if (txq_send_one(n) == -1)
+			return -1;
+		(*budget)--;
+	}
+	return 0;
+}
+
+/* Drain what the mode and the link allow; the rest waits. */
+void
+txq_run(void)
+{
+	uint32_t	budget = TXQ_RUN_BUDGET, before;
+
+	if (link_count() == 0 || link_busy())
+		return;
+	before = budget;
+	if (txq_send_from(&ctlq, &budget) == 0)
+		(void)txq_send_from(&txq, &budget);
+	if (budget != before) {
+		(void)link_flush();
+		smode->idle_rearm();
+	}
+}
+
+/* Whether txq_run() has more it could send right now. */
+int
+txq_pending(void)
+{
+	if (link_count() == 0 || link_busy())
+		return 0;
+	return !TAILQ_EMPTY(&ctlq) || (!TAILQ_EMPTY(&txq) && smode->can_send());
+}
+
+/* ---- the FTFW resend queue, in sequence order ---- */
+
+void
+rsq_add(struct txnode *n, uint32_t seq)
+{
+	n->seq = seq;
+	n->where = TXN_RSQ;
+	TAILQ_INSERT_TAIL(&rsq, n, entry);
+	if (++sy.net.rsq_len > sy.net.rsq_max)
+		sy.net.rsq_max = sy.net.rsq_len;
+}
+
+static int
+seq_in(uint32_t s, uint32_t from, uint32_t to)
+{
+	return (int32_t)(s - from) >= 0 && (int32_t)(to - s) >= 0;
+}
+
+/* ACK(from, to): everything in the range is delivered. */
+void
+rsq_ack(uint32_t from, uint32_t to)
+{
+	struct txnode	*n, *next;
+
+	for (n = TAILQ_FIRST(&rsq); n != NULL; n = next) {
+		next = TAILQ_NEXT(n, entry);
+		if ((int32_t)(n->seq - to) > 0)
+			break;
+		if (seq_in(n->seq, from, to))
+			txq_release(n);
+	}
+}
+
+/* NACK(from, to): send those again, with new sequence numbers. */
+void
+rsq_nack(uint32_t from, uint32_t to)
+{
+	struct txnode	*n, *next;
+
+	for (n = TAILQ_FIRST(&rsq); n != NULL; n = next) {
+		next = TAILQ_NEXT(n, entry);
+		if ((int32_t)(n->seq - to) > 0)
+			break;
+		if (!seq_in(n->seq, from, to))
+			continue;
+		txq_unlink(n);
+		txq_append(n);
+		sy.net.retransmitted++;
+	}
+}
+
+/*
+ * The peer restarted and cannot NACK what it lost: our old control
+ * messages are moot, but the objects still matter, so they go again
+ * rather than being dropped as conntrackd does.
+ */
+void
+rsq_restart(void)
+{
+	struct txnode	*n;
+
+	while ((n = TAILQ_FIRST(&rsq)) != NULL) {
+		if (n->kind == TXN_CTL) {
+			txq_release(n);
+			continue;
+		}
+		txq_unlink(n);
+		if (txn_obj(n)->state == CACHE_DEAD) {
+			/* the restarted peer never had it */
+			txq_release(n);
+			continue;
+		}
+		txq_append(n);
+		sy.net.retransmitted++;
+	}
+}
+
+/* -s rsqueue: walk the resend queue */
+void
+rsq_walk(void (*cb)(uint32_t, int, uint8_t, void *), void *arg)
+{
+	struct txnode	*n;
+
+	TAILQ_FOREACH(n, &rsq, entry)
+		cb(n->seq, n->kind == TXN_CTL, n->flags, arg);
+}

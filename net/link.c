@@ -1,0 +1,270 @@
+/*
+ * Sync links, sync side (see link.h).  Sockets arrive from the monitor
+ * already bound; this process only reads and writes them.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "link.h"
+#include "log.h"
+
+#define LINK_RX_BUF		65536
+#define LINK_UDP_OVERHEAD	28	/* IPv4 + UDP headers, as conntrackd */
+#define LINK_RX_BUDGET		64	/* datagrams per wake-up and link */
+
+struct link {
+	int			 used;
+	int			 kind;		/* enum conf_link_kind */
+	int			 rfd;		/* datagrams in */
+	int			 sfd;		/* datagrams out */
+	uint32_t		 mtu;
+	uint32_t		 ifindex;
+	struct sockaddr_storage	 dest;
+	socklen_t		 destlen;
+	uint8_t			*tx;		/* datagram being filled */
+	size_t			 txlen;
+	size_t			 txmax;
+	int			 blocked;	/* tx full, socket said EAGAIN */
+	struct link_counters	 cnt;
+};
+
+static struct link	links[CONF_MAX_LINKS];
+static int		nlinks;
+static int		cur;
+static link_rx_cb	rx_cb;
+static link_room_cb	room_cb;
+static uint32_t		rx_budget = LINK_RX_BUDGET;
+
+/* A socket from the monitor, before the configuration is complete. */
+void
+link_recv_fd(const struct sync_link *sl, int fd)
+{
+	struct link	*l;
+
+	if (fd < 0 || sl->link >= CONF_MAX_LINKS ||
+	    sl->destlen > sizeof(l->dest) ||
+	    (sl->role != SLINK_RECV && sl->role != SLINK_SEND))
+		fatalx("malformed link socket from the monitor");
+	l = &links[sl->link];
+	l->used = 1;
+	l->mtu = sl->mtu;
+	l->ifindex = sl->ifindex;
+	if (sl->role == SLINK_RECV) {
+		l->rfd = fd;
+		return;
+	}
+	l->sfd = fd;
+	memcpy(&l->dest, sl->dest, sl->destlen);
+	l->destlen = sl->destlen;
+}
+
+static void
+link_rx(int fd, short revents);
+static void
+link_tx_ready(int fd, short revents);
+
+void
+link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
+    link_room_cb room)
+{
+	struct link	*l;
+	uint32_t	 i;
+
+	rx_cb = rx;
+	room_cb = room;
+	if (budget > 0)
+		rx_budget = budget;
+	nlinks = (int)cs->nlinks;
+	for (i = 0; i < cs->nlinks; i++) {
+		l = &links[i];
+		if (!l->used || l->rfd <= 0 || l->sfd <= 0)
+			fatalx("link %u: sockets missing from the monitor", i);
+		l->kind = cs->links[i].kind;
+		if (cs->links[i].is_default)
+			cur = (int)i;
+		l->txmax = l->mtu > LINK_UDP_OVERHEAD + 64 ?
+		    l->mtu - LINK_UDP_OVERHEAD : 1472;
+		if ((l->tx = malloc(l->txmax)) == NULL)
+			fatal("link buffer");
+		child_fd_add(l->rfd, POLLIN, link_rx);
+		child_fd_add(l->sfd, 0, link_tx_ready);
+	}
+}
+
+int
+link_count(void)
+{
+	return nlinks;
+}
+
+int
+link_current(void)
+{
+	return cur;
+}
+
+void
+link_make_current(int i)
+{
+	if (i < 0 || i >= nlinks || i == cur)
+		return;
+	(void)link_flush();
+	log_info("link %d becomes the dedicated link", i);
+	cur = i;
+}
+
+const struct link_counters *
+link_counters(int i)
+{
+	return &links[i].cnt;
+}
+
+/* largest message a datagram can carry: "used + len < max" */
+size_t
+link_payload_max(void)
+{
+	return nlinks ? links[cur].txmax - 1 : 0;
+}
+
+int
+link_busy(void)
+{
+	return nlinks == 0 || links[cur].blocked;
+}
+
+static int
+link_send_datagram(struct link *l)
+{
+	ssize_t	n;
+
+	n = sendto(l->sfd, l->tx, l->txlen, MSG_DONTWAIT,
+	    (struct sockaddr *)&l->dest, l->destlen);
+	if (n == -1 && (errno == EAGAIN || errno == ENOBUFS)) {
+		l->blocked = 1;
+		child_fd_events(l->sfd, POLLOUT);
+		return -1;
+	}
+	if (n == -1) {
+		/* the datagram is lost; FTFW recovers it, the others resync */
+		l->cnt.err_send++;
+		log_debug("link send: %s", strerror(errno));
+	} else {
+		l->cnt.bytes_sent += (uint64_t)n;
+		l->cnt.pkts_sent++;
+	}
+	l->txlen = 0;
+	return 0;
+}
+
+/* Send the datagram being filled.  -1: the socket is full, try later. */
+int
+link_flush(void)
+{
+	struct link	*l;
+
+	if (nlinks == 0)
+		return 0;
+	l = &links[cur];
+	if (l->txlen == 0)
+		return 0;
+	if (l->blocked)
+		return -1;
+	return link_send_datagram(l);
+}
+
+/*
+ * Add one whole message to the current link's datagram, sending the
+ * datagram first when the message does not fit.  -1: the socket is full
+ * and the message was not taken; the room callback says when to retry.
+ */
+int
+link_append(const uint8_t *msg, size_t len)
+{
+	struct link	*l;
+
+	if (nlinks == 0)
+		return -1;
+	l = &links[cur];
+	if (l->blocked)
+		return -1;
+	if (len >= l->txmax)
+		fatalx("message of %zu bytes for a %zu byte link", len,
+		    l->txmax);
+	if (l->txlen + len >= l->txmax && link_send_datagram(l) == -1)
+		return -1;
+	memcpy(l->tx + l->txlen, msg, len);
+	l->txlen += len;
+	return 0;
+}
+
+static void
+link_tx_ready(int fd, short revents)
+{
+	int	i;
+
+	for (i = 0; i < nlinks; i++) {
+		if (links[i].sfd != fd)
+			continue;
+		child_fd_events(fd, 0);
+		links[i].blocked = 0;
+		if (links[i].txlen > 0 && link_send_datagram(&links[i]) == -1)
+			return;
+		if (i == cur && room_cb != NULL)
+			room_cb();
+	}
+}
+
+static int
+link_index_rfd(int fd)
+{
+	int	i;
+
+	for (i = 0; i < nlinks; i++)
+		if (links[i].rfd == fd)
+			return i;
+	return -1;
+}
+
+static void
+link_rx(int fd, short revents)
+{
+	static uint8_t		 buf[LINK_RX_BUF];
+	struct sockaddr_storage	 from;
+	socklen_t		 fl;
+	ssize_t			 n;
+	uint32_t		 k;
+	int			 i;
+
+	if ((i = link_index_rfd(fd)) == -1)
+		return;
+	for (k = 0; k < rx_budget; k++) {
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&from, &fl);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR) {
+				links[i].cnt.err_recv++;
+				log_debug("link recv: %s", strerror(errno));
+			}
+			return;
+		}
+		links[i].cnt.bytes_recv += (uint64_t)n;
+		links[i].cnt.pkts_recv++;
+		rx_cb(i, buf, (size_t)n, &from);
+	}
+}
+
+/* TCP state for -s: datagram links are always "connected". */
+int
+link_connected(int i, int *server, int *client)
+{
+	*server = *client = 1;
+	return links[i].kind;
+}
