@@ -23,6 +23,7 @@
 #include "wire.h"
 
 #define ALIVE_MS	1000
+#define HELLO_GAP_MAX	65536	/* larger jumps under HELLO: a restart */
 
 enum hello_state {
 	HELLO_INIT = 0,		/* nothing sent yet */
@@ -144,23 +145,29 @@ ftfw_gap(uint32_t expected, uint32_t seq)
 }
 
 /*
- * A peer says HELLO on everything until it hears our HELLO_BACK; only
- * a HELLO out of sequence is a new start (a restarted peer numbers from
- * its clock), so a burst of them does not resend our queue each time.
+ * A peer says HELLO on everything until it hears our HELLO_BACK.  Only
+ * a HELLO that does not continue the peer's numbering is a new start (a
+ * restarted peer numbers from its clock): a small forward jump is loss
+ * among a burst of HELLOs, and is NACKed like any gap rather than
+ * accepted as conntrackd does, which would lose it for good.  Returns 1
+ * when the message starts a new sequence space.
  */
-static void
+static int
 ftfw_hello(const struct wire_msg *m, uint32_t expected)
 {
+	int32_t	d = (int32_t)(m->seq - expected);
+
 	ft.say_hello_back = 1;
+	if (ft.rx_init && d >= 0 && d < HELLO_GAP_MAX)
+		return 0;
 	if (ft.ack_pending && (int32_t)(m->seq - ft.ack_from) < 0)
 		ft.ack_from = m->seq;
-	if (ft.rx_init && m->seq == expected)
-		return;
 	sy.net.hello_recv++;
 	if (ft.rx_init)
 		log_info("peer restarted: sending it what it did not "
 		    "acknowledge");
 	rsq_restart();
+	return 1;
 }
 
 static int
@@ -177,8 +184,8 @@ ftfw_rx(int link, const struct wire_msg *m)
 		sy.net.peer_ok = 1;
 	}
 	expected = ft.rx_last + 1;
-	if (m->flags & WIRE_F_HELLO)
-		ftfw_hello(m, expected);
+	if ((m->flags & WIRE_F_HELLO) && ftfw_hello(m, expected))
+		;	/* a new sequence space: in sequence by definition */
 	else if (ft.rx_init && m->seq != expected) {
 		if ((int32_t)(m->seq - expected) < 0) {
 			sy.net.before++;
@@ -239,5 +246,6 @@ ftfw_init(void)
 {
 	memset(&ft, 0, sizeof(ft));
 	ft.window = ack_window();
-	ft.alive_at = -1;
+	/* say HELLO at once: a peer that hears it late drops its resend queue */
+	ft.alive_at = monotime_ms();
 }

@@ -20,6 +20,7 @@
 
 #define MLINK_MAX_FDS	(CONF_MAX_LINKS * 2)
 #define MLINK_DEFAULT_MTU 1500
+#define MLINK_DEFAULT_RCVBUF (4 * 1024 * 1024)
 
 struct mlink_fd {
 	int		 fd;
@@ -110,8 +111,13 @@ link_common_opts(int s, const struct conf_link *l)
 		    == -1)
 			return -1;
 	}
-	if (l->rcvbuf != 0) {
-		v = (int)l->rcvbuf;
+	/*
+	 * A bulk from a peer arrives faster than one poll round drains
+	 * it; the system default (about 90 datagrams) overflows and costs
+	 * retransmissions, so receivers get a roomy buffer unless told.
+	 */
+	if (l->rcvbuf != 0 || l->kind != CONF_LINK_TCP) {
+		v = l->rcvbuf != 0 ? (int)l->rcvbuf : MLINK_DEFAULT_RCVBUF;
 		if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v))
 		    == -1)
 			return -1;

@@ -21,7 +21,8 @@ orig_norm() {
 		line = $1; nsrc = 0
 		for (i = 2; i <= NF; i++) {
 			if ($i ~ /^src=/) nsrc++
-			if (nsrc > 1 && $i ~ /^(src|dst|sport|dport)=/) continue
+			if (nsrc > 1 && $i ~ /^(src|dst|sport|dport|type|code|id)=/)
+				continue
 			if ($i ~ /^(src|dst|sport|dport|type|code|id|zone|mark)=/ &&
 			    $i != "mark=0")
 				line = line " " $i

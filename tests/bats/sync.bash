@@ -239,7 +239,8 @@ node_ctl() {
 	if [ "${KIND[$i]}" = ctsyncd ]; then
 		"$B/ctsyncctl" -C "${RUNN[$i]}/ctsyncd.conf" "$@"
 	else
-		conntrackd -C "${RUNN[$i]}/conntrackd.conf" "$@"
+		ip netns exec "${NSN[$i]}" conntrackd \
+		    -C "${RUNN[$i]}/conntrackd.conf" "$@"
 	fi
 }
 
