@@ -4,6 +4,8 @@
  * its layout, so scripts that grep them keep working, and the same
  * figures in JSON under stable names.
  */
+#include <net/if.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -106,8 +108,10 @@ netstats_link_text(const struct sync_stats *ss)
 		f = &ss->links[i];
 		if (f->kind == 0)
 			continue;
-		printf("%s traffic device=%s status=RUNNING role=%s:\n",
+		printf("%s traffic device=%s status=%s role=%s:\n",
 		    link_kind_text(f->kind), f->ifname,
+		    !(f->ifflags & IFF_UP) ? "DOWN" :
+		    !(f->ifflags & IFF_RUNNING) ? "NO-CARRIER" : "RUNNING",
 		    f->current ? "ACTIVE" : "BACKUP");
 		link_counters_text(f);
 	}
@@ -150,6 +154,8 @@ link_json(const struct sync_link_figures *f)
 	json_string("type", link_kind_text(f->kind));
 	json_string("device", f->ifname);
 	json_bool("active", f->current);
+	json_bool("up", (f->ifflags & IFF_UP) != 0);
+	json_bool("running", (f->ifflags & IFF_RUNNING) != 0);
 	if (f->kind == CONF_LINK_TCP) {
 		json_bool("server_connected", f->server);
 		json_bool("client_connected", f->client);

@@ -42,6 +42,9 @@ void		monitor_fill_processes(struct ctl_process *, int *);
 /* mlink.c: sync link sockets, opened as root */
 int	mlink_open(const struct ctsyncd_conf *);
 int	mlink_send(struct imsgbuf *);
+int	mlink_watch_open(void);
+int	mlink_watch_fd(void);
+void	mlink_watch_read(void);
 
 /* control.c */
 int	control_init(const char *, int, const char *, gid_t);

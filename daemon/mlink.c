@@ -7,9 +7,13 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include <errno.h>
 #include <string.h>
@@ -29,6 +33,9 @@ struct mlink_fd {
 
 static struct mlink_fd	mfd[MLINK_MAX_FDS];
 static int		nmfd;
+static int		rtnl_fd = -1;
+static uint32_t		link_ifindex[CONF_MAX_LINKS];
+static int		nlink_ifindex;
 
 static const char *
 link_kind_name(int kind)
@@ -46,13 +53,15 @@ link_kind_name(int kind)
 
 /* Interface MTU and index; a missing interface is a configuration error. */
 static int
-link_iface(const struct conf_link *l, uint32_t *mtu, uint32_t *ifindex)
+link_iface(const struct conf_link *l, uint32_t *mtu, uint32_t *ifindex,
+    uint32_t *flags)
 {
 	struct ifreq	ifr;
 	int		s;
 
 	*mtu = MLINK_DEFAULT_MTU;
 	*ifindex = 0;
+	*flags = IFF_UP | IFF_RUNNING;	/* no interface: assume it works */
 	if (l->ifname[0] == '\0')
 		return 0;
 	if ((*ifindex = if_nametoindex(l->ifname)) == 0) {
@@ -66,6 +75,8 @@ link_iface(const struct conf_link *l, uint32_t *mtu, uint32_t *ifindex)
 	strlcpy(ifr.ifr_name, l->ifname, sizeof(ifr.ifr_name));
 	if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 576)
 		*mtu = (uint32_t)ifr.ifr_mtu;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0)
+		*flags = (uint32_t)ifr.ifr_flags & (IFF_UP | IFF_RUNNING);
 	close(s);
 	return 0;
 }
@@ -196,9 +207,15 @@ mcast_send_opts(int s, const struct conf_link *l, uint32_t ifindex)
 	    sizeof(one));
 }
 
+struct link_info {
+	uint32_t	mtu;
+	uint32_t	ifindex;
+	uint32_t	flags;
+};
+
 static void
-mlink_keep(int fd, uint32_t link, uint32_t role, uint32_t mtu,
-    uint32_t ifindex, const struct sockaddr_storage *dest, socklen_t dlen)
+mlink_keep(int fd, uint32_t link, uint32_t role, const struct link_info *li,
+    const struct sockaddr_storage *dest, socklen_t dlen)
 {
 	struct mlink_fd	*m = &mfd[nmfd++];
 
@@ -206,8 +223,9 @@ mlink_keep(int fd, uint32_t link, uint32_t role, uint32_t mtu,
 	m->fd = fd;
 	m->info.link = link;
 	m->info.role = role;
-	m->info.mtu = mtu;
-	m->info.ifindex = ifindex;
+	m->info.mtu = li->mtu;
+	m->info.ifindex = li->ifindex;
+	m->info.ifflags = li->flags;
 	if (dest != NULL) {
 		memcpy(m->info.dest, dest, dlen);
 		m->info.destlen = dlen;
@@ -231,9 +249,10 @@ link_local_addr(const struct conf_link *l)
 }
 
 static int
-open_datagram_link(uint32_t i, const struct conf_link *l, uint32_t mtu,
-    uint32_t ifindex)
+open_datagram_link(uint32_t i, const struct conf_link *l,
+    const struct link_info *li)
 {
+	uint32_t		ifindex = li->ifindex;
 	struct sockaddr_storage	ss, dst;
 	socklen_t		sl, dl;
 	int			rs, ss_fd;
@@ -263,15 +282,16 @@ open_datagram_link(uint32_t i, const struct conf_link *l, uint32_t mtu,
 		close(ss_fd);
 		return -1;
 	}
-	mlink_keep(rs, i, SLINK_RECV, mtu, ifindex, NULL, 0);
-	mlink_keep(ss_fd, i, SLINK_SEND, mtu, ifindex, &dst, dl);
+	mlink_keep(rs, i, SLINK_RECV, li, NULL, 0);
+	mlink_keep(ss_fd, i, SLINK_SEND, li, &dst, dl);
 	return 0;
 }
 
 static int
-open_tcp_link(uint32_t i, const struct conf_link *l, uint32_t mtu,
-    uint32_t ifindex)
+open_tcp_link(uint32_t i, const struct conf_link *l,
+    const struct link_info *li)
 {
+	uint32_t		ifindex = li->ifindex;
 	struct sockaddr_storage	ss, dst;
 	socklen_t		sl, dl;
 	int			ls, on = 1;
@@ -286,7 +306,7 @@ open_tcp_link(uint32_t i, const struct conf_link *l, uint32_t mtu,
 		return -1;
 	}
 	dl = link_sockaddr(&dst, l->family, &l->dest, l->port, ifindex);
-	mlink_keep(ls, i, SLINK_LISTEN, mtu, ifindex, &dst, dl);
+	mlink_keep(ls, i, SLINK_LISTEN, li, &dst, dl);
 	return 0;
 }
 
@@ -299,17 +319,20 @@ int
 mlink_open(const struct ctsyncd_conf *conf)
 {
 	const struct conf_link	*l;
-	uint32_t		 i, mtu, ifindex;
+	struct link_info	 li;
+	uint32_t		 i;
 	int			 rc;
 
 	for (i = 0; i < conf->sync.nlinks && i < CONF_MAX_LINKS; i++) {
 		l = &conf->sync.links[i];
-		if (link_iface(l, &mtu, &ifindex) == -1)
+		if (link_iface(l, &li.mtu, &li.ifindex, &li.flags) == -1)
 			return -1;
+		if (li.ifindex != 0)
+			link_ifindex[nlink_ifindex++] = li.ifindex;
 		if (l->kind == CONF_LINK_TCP)
-			rc = open_tcp_link(i, l, mtu, ifindex);
+			rc = open_tcp_link(i, l, &li);
 		else
-			rc = open_datagram_link(i, l, mtu, ifindex);
+			rc = open_datagram_link(i, l, &li);
 		if (rc == -1) {
 			log_warn("cannot open %s link (line %u) on port %u",
 			    link_kind_name(l->kind), l->line, l->port);
@@ -333,4 +356,91 @@ mlink_send(struct imsgbuf *ibuf)
 	}
 	nmfd = 0;
 	return 0;
+}
+
+/*
+ * Link state: the monitor listens to rtnetlink (opened as root, read
+ * from inside its sandbox) and tells sync when a link's interface goes
+ * down or comes back, so sync can fail over without a netlink socket.
+ */
+int
+mlink_watch_open(void)
+{
+	struct sockaddr_nl	sa;
+
+	if (nlink_ifindex == 0)
+		return 0;
+	if ((rtnl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, NETLINK_ROUTE)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = RTMGRP_LINK;
+	if (bind(rtnl_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		close(rtnl_fd);
+		rtnl_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+mlink_watch_fd(void)
+{
+	return rtnl_fd;
+}
+
+static int
+watched(uint32_t ifindex)
+{
+	int	i;
+
+	for (i = 0; i < nlink_ifindex; i++)
+		if (link_ifindex[i] == ifindex)
+			return 1;
+	return 0;
+}
+
+/* Read what rtnetlink says; only our links' interfaces matter. */
+void
+mlink_watch_read(void)
+{
+	static uint8_t		 buf[16384];
+	struct nlmsghdr		*nh;
+	struct ifinfomsg	*ifi;
+	struct sync_link_state	 st;
+	ssize_t			 n;
+	int			 rounds;
+	struct iovec		 iov;
+	struct msghdr		 msg;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		/* recvmsg: the monitor's sandbox has no recvfrom */
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if ((n = recvmsg(rtnl_fd, &msg, MSG_DONTWAIT)) <= 0) {
+			if (n == -1 && errno == ENOBUFS)
+				log_warnx("link state messages lost: state "
+				    "will catch up at the next change");
+			return;
+		}
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		    nh = NLMSG_NEXT(nh, n)) {
+			if ((nh->nlmsg_type != RTM_NEWLINK &&
+			    nh->nlmsg_type != RTM_DELLINK) ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+				continue;
+			ifi = NLMSG_DATA(nh);
+			if (ifi->ifi_index <= 0 || !watched(ifi->ifi_index))
+				continue;
+			st.ifindex = (uint32_t)ifi->ifi_index;
+			st.ifflags = nh->nlmsg_type == RTM_DELLINK ? 0 :
+			    ifi->ifi_flags & (IFF_UP | IFF_RUNNING);
+			monitor_relay_to_child(PROC_SYNC, IMSG_SYNC_LINK_STATE,
+			    0, &st, sizeof(st));
+		}
+	}
 }

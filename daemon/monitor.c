@@ -812,10 +812,14 @@ monitor_loop(void)
 	sigemptyset(&empty);
 	while (!m.quit) {
 		monitor_child_pollfds(pfd);
-		nctl = control_pollfds(&pfd[PROC_MAX], MAX_POLLFDS - PROC_MAX);
+		nctl = control_pollfds(&pfd[PROC_MAX],
+		    MAX_POLLFDS - PROC_MAX - 1);
+		pfd[PROC_MAX + nctl].fd = mlink_watch_fd();
+		pfd[PROC_MAX + nctl].events = POLLIN;
+		pfd[PROC_MAX + nctl].revents = 0;
 		ts.tv_sec = 0;
 		ts.tv_nsec = 250 * 1000000;
-		n = ppoll(pfd, PROC_MAX + nctl, &ts, &empty);
+		n = ppoll(pfd, PROC_MAX + nctl + 1, &ts, &empty);
 		if (n == -1 && errno != EINTR) {
 			m.poll_failed++;
 			log_warn("ppoll");
@@ -826,6 +830,8 @@ monitor_loop(void)
 				if (pfd[role].revents != 0)
 					monitor_child_io(role, pfd[role].revents);
 			control_handle(&pfd[PROC_MAX], nctl, monotime_ms());
+			if (pfd[PROC_MAX + nctl].revents & POLLIN)
+				mlink_watch_read();
 		}
 		control_timeouts(monotime_ms());
 		log_flush_repeats();
@@ -860,6 +866,9 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	monitor_size_caches(conf);
 	if (mlink_open(conf) == -1)
 		exit(1);
+	if (mlink_watch_open() == -1)
+		log_warn("cannot watch sync link state: no failover on link "
+		    "down");
 
 	if (!opts->debug && daemon(0, 0) == -1)
 		err(1, "daemon");

@@ -43,6 +43,17 @@ sync_link_recv(struct imsg *imsg)
 }
 
 static void
+sync_link_state(struct imsg *imsg)
+{
+	struct sync_link_state	st;
+
+	if (imsg_get_data(imsg, &st, sizeof(st)) == -1)
+		fatalx("malformed link state from the monitor");
+	link_state(st.ifindex, st.ifflags);
+	sync_schedule();
+}
+
+static void
 sync_idle(void)
 {
 	txq_run();
@@ -205,6 +216,7 @@ sync_fill_links(struct sync_stats *ss)
 		f->server = (uint32_t)server;
 		f->client = (uint32_t)client;
 		f->current = i == link_current();
+		f->ifflags = link_ifflags(i);
 		strlcpy(f->ifname, sy.conf->sync.links[i].ifname,
 		    sizeof(f->ifname));
 		f->bytes_sent = lc->bytes_sent;
@@ -370,6 +382,9 @@ sync_dispatch(struct imsg *imsg, int from)
 		break;
 	case IMSG_SYNC_DUMP_MORE:
 		ctldump_more(imsg_get_id(imsg));
+		break;
+	case IMSG_SYNC_LINK_STATE:
+		sync_link_state(imsg);
 		break;
 	case IMSG_KERNEL_CT_EVENTS:
 		intcache_events_ct(imsg);

@@ -61,6 +61,7 @@ enum imsg_type {
 	IMSG_CHILD_RESULT,		/* struct ctl_result: ends a reply */
 	IMSG_SYNC_DUMP_MORE,		/* empty: client drained, go on */
 	IMSG_SYNC_LINK,			/* struct sync_link + one socket fd */
+	IMSG_SYNC_LINK_STATE,		/* struct sync_link_state */
 
 	/* sync <-> kernel */
 	IMSG_KERNEL_CT_EVENTS = 500,	/* ct_batch_hdr + ct_item[] */
@@ -316,6 +317,8 @@ struct sync_link_figures {
 	uint32_t	server;			/* TCP: accepted connection up */
 	uint32_t	client;			/* TCP: our connection up */
 	char		ifname[SYNC_LINK_NAME];
+	uint32_t	ifflags;
+	uint32_t	pad0;
 	uint64_t	bytes_sent, bytes_recv;
 	uint64_t	pkts_sent, pkts_recv;
 	uint64_t	err_send, err_recv;
@@ -356,8 +359,14 @@ struct sync_link {
 	uint32_t	mtu;		/* of the link's interface */
 	uint32_t	ifindex;	/* 0 = none */
 	uint32_t	destlen;
-	uint32_t	pad0;
+	uint32_t	ifflags;	/* IFF_UP, IFF_RUNNING at start-up */
 	uint8_t		dest[128];	/* struct sockaddr_storage */
+};
+
+/* an interface of a sync link changed (rtnetlink, seen by the monitor) */
+struct sync_link_state {
+	uint32_t	ifindex;
+	uint32_t	ifflags;
 };
 
 struct ctl_status {

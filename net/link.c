@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <net/if.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -26,6 +27,7 @@ struct link {
 	int			 sfd;		/* datagrams out */
 	uint32_t		 mtu;
 	uint32_t		 ifindex;
+	uint32_t		 ifflags;	/* IFF_UP, IFF_RUNNING */
 	struct sockaddr_storage	 dest;
 	socklen_t		 destlen;
 	uint8_t			*tx;		/* datagram being filled */
@@ -36,6 +38,7 @@ struct link {
 };
 
 static struct link	links[CONF_MAX_LINKS];
+static char		link_names[CONF_MAX_LINKS][IFNAMSIZ];
 static int		nlinks;
 static int		cur;
 static link_rx_cb	rx_cb;
@@ -56,6 +59,7 @@ link_recv_fd(const struct sync_link *sl, int fd)
 	l->used = 1;
 	l->mtu = sl->mtu;
 	l->ifindex = sl->ifindex;
+	l->ifflags = sl->ifflags;
 	if (sl->role == SLINK_RECV) {
 		l->rfd = fd;
 		return;
@@ -87,6 +91,8 @@ link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
 		if (!l->used || l->rfd <= 0 || l->sfd <= 0)
 			fatalx("link %u: sockets missing from the monitor", i);
 		l->kind = cs->links[i].kind;
+		strlcpy(link_names[i], cs->links[i].ifname[0] ?
+		    cs->links[i].ifname : "-", sizeof(link_names[i]));
 		if (cs->links[i].is_default)
 			cur = (int)i;
 		l->txmax = l->mtu > LINK_UDP_OVERHEAD + 64 ?
@@ -96,6 +102,12 @@ link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
 		child_fd_add(l->rfd, POLLIN, link_rx);
 		child_fd_add(l->sfd, 0, link_tx_ready);
 	}
+}
+
+static const char *
+link_name(int i)
+{
+	return link_names[i];
 }
 
 int
@@ -110,14 +122,73 @@ link_current(void)
 	return cur;
 }
 
+static int
+link_usable(const struct link *l)
+{
+	return (l->ifflags & (IFF_UP | IFF_RUNNING)) ==
+	    (IFF_UP | IFF_RUNNING);
+}
+
+/*
+ * Switch the sending side to link i.  What was being filled for the old
+ * link goes out on the new one: the old one may be dead.
+ */
+static void
+link_switch(int i, const char *why)
+{
+	struct link	*o = &links[cur], *n = &links[i];
+
+	log_info("%s: link %d (%s) becomes the dedicated link", why, i,
+	    link_name(i));
+	if (o->txlen > 0 && o->txlen < n->txmax && n->txlen == 0) {
+		memcpy(n->tx, o->tx, o->txlen);
+		n->txlen = o->txlen;
+	}
+	o->txlen = 0;
+	o->blocked = 0;
+	child_fd_events(o->sfd, 0);
+	cur = i;
+	if (room_cb != NULL)
+		room_cb();
+}
+
+/* A valid message arrived on link i: the peers use it, so do we. */
 void
 link_make_current(int i)
 {
-	if (i < 0 || i >= nlinks || i == cur)
+	if (i < 0 || i >= nlinks || i == cur || !link_usable(&links[i]))
 		return;
-	(void)link_flush();
-	log_info("link %d becomes the dedicated link", i);
-	cur = i;
+	link_switch(i, "peer traffic");
+}
+
+/*
+ * The monitor saw an interface change.  Leave a link that is not up and
+ * running for the first one that is; come back to any working link when
+ * the current one is dead.
+ */
+void
+link_state(uint32_t ifindex, uint32_t flags)
+{
+	int	i;
+
+	for (i = 0; i < nlinks; i++)
+		if (links[i].ifindex == ifindex)
+			links[i].ifflags = flags;
+	if (nlinks == 0 || link_usable(&links[cur]))
+		return;
+	for (i = 0; i < nlinks; i++) {
+		if (i != cur && link_usable(&links[i])) {
+			link_switch(i, "link down");
+			return;
+		}
+	}
+	log_warnx("no dedicated links available");
+}
+
+uint32_t
+link_ifflags(int i)
+{
+	return links[i].ifflags;
 }
 
 const struct link_counters *

@@ -38,6 +38,8 @@ void	 link_init(const struct conf_sync *, uint32_t, link_rx_cb,
 int	 link_count(void);
 int	 link_current(void);
 void	 link_make_current(int);
+void	 link_state(uint32_t, uint32_t);
+uint32_t link_ifflags(int);
 int	 link_append(const uint8_t *, size_t);
 int	 link_flush(void);
 int	 link_busy(void);

@@ -176,3 +176,27 @@ EOF
 	node_ct 1 -D -p udp
 	wait_for 6 node_ext_count 2
 }
+
+@test "FTFW: failover to the second link when the dedicated one goes down" {
+	sync_link 1 2 s1
+	SYNC_LINKS="$(transport_block udp4 1 2 s1)"
+	node_conf 1 ctsyncd FTFW udp4 2
+	SYNC_LINKS="$(transport_block udp4 2 1 s1)"
+	node_conf 2 ctsyncd FTFW udp4 1
+	node_start 1
+	node_start 2
+	node_populate 1
+	wait_for 7 node_ext_count 2
+	node_ctl 1 -s link | grep -q 'device=s0 status=RUNNING role=ACTIVE'
+	# pull the dedicated link; replication carries on over s1
+	ip -n "${NSN[1]}" link set s0 down
+	wait_for 1 sh -c "'$B/ctsyncctl' -C '${RUNN[1]}/ctsyncd.conf' -s link |
+	    grep -c 'device=s1 status=RUNNING role=ACTIVE'"
+	node_ctl 1 -s link | grep -q 'device=s0 status=DOWN role=BACKUP'
+	RAW 1 -n 500 -t 600
+	wait_for 507 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
+	# fw2 noticed too (its s0 lost carrier) and sends on s1
+	node_ctl 2 -s link | grep -q 'device=s1 status=RUNNING role=ACTIVE'
+	grep -q "becomes the dedicated link" "${RUNN[1]}/log"
+}
