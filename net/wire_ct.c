@@ -55,6 +55,7 @@ enum {
 };
 
 #define WCT_LABELS_MAX		1028	/* header + 256 words */
+_Static_assert(CT_LABEL_WORDS * 4 <= 24, "labels outgrow ct_put_extra");
 #define WCT_HELPER_MAX		16	/* header + 11 characters + NUL */
 #define WCT_HELPER_CHARS	(WCT_HELPER_MAX - 5)
 
@@ -462,7 +463,7 @@ ct_put_nat(struct wire_out *o, const struct ct_entry *e,
 static void
 ct_put_extra(struct wire_out *o, const struct ct_entry *e)
 {
-	uint8_t	b[CT_LABEL_WORDS * 4 > 24 ? CT_LABEL_WORDS * 4 : 24];
+	uint8_t	b[24];		/* the largest: six seqadj words */
 	size_t	i, n;
 
 	if (e->flags & CTE_F_SEQADJ) {
