@@ -196,6 +196,10 @@ netstats_json(const struct sync_stats *ss)
 	json_uint("resync_recv", n->resync_recv);
 	json_uint("alive_sent", n->alive_sent);
 	json_uint("peer_restarts", n->hello_recv);
+	json_uint("peers_live", n->peers_live);
+	json_uint("peers_lost", n->peers_lost);
+	json_uint("peer_catchups", n->peer_catchups);
+	json_uint("peers_refused", n->peers_refused);
 	json_uint("bulk_sends", n->bulk_sends);
 	json_uint("external_expired", n->ext_expired);
 	json_int("last_recv_uptime", n->last_recv);

@@ -463,6 +463,7 @@ status_json(const struct ctl_status *st)
 	json_uint("before", st->sync.net.before);
 	json_uint("malformed", st->sync.net.malformed);
 	json_bool("handshake_done", st->sync.net.peer_ok);
+	json_uint("peers_live", st->sync.net.peers_live);
 	json_uint("current_link", st->sync.current_link);
 	json_uint("messages_sent", st->sync.net.msg_sent);
 	json_uint("txqueue", st->sync.net.txq_len);
@@ -532,6 +533,11 @@ status_peer(const struct ctl_status *st)
 		    (unsigned long long)n->malformed, st->mode ==
 		    CONF_MODE_FTFW ? (n->peer_ok ? ", handshake done" :
 		    ", no HELLO_BACK yet") : "");
+	if (st->mode == CONF_MODE_FTFW)
+		printf("peers live:   %llu (peers lost %llu, caught up %llu)\n",
+		    (unsigned long long)n->peers_live,
+		    (unsigned long long)n->peers_lost,
+		    (unsigned long long)n->peer_catchups);
 	printf("sending:      link %u active, %llu sent, %llu queued, "
 	    "%llu awaiting ack, %llu retransmitted\n", st->sync.current_link,
 	    (unsigned long long)n->msg_sent, (unsigned long long)n->txq_len,

@@ -45,6 +45,7 @@ enum txn_where {
 struct txnode {
 	TAILQ_ENTRY(txnode)	 entry;
 	uint32_t		 seq;		/* on the resend queue */
+	uint32_t		 acked;		/* FTFW: peers that have it */
 	uint8_t			 kind;		/* enum txn_kind */
 	uint8_t			 where;		/* enum txn_where */
 	uint8_t			 flags;		/* TXN_CTL: control flags */

@@ -5,14 +5,23 @@
  * or after a second of silence, asks for gaps with NACK, and a
  * (re)started node says HELLO until it hears HELLO_BACK.
  *
- * Where we differ, on purpose and invisibly on the wire: the resend
- * queue is never trimmed by dropping the oldest message.  Sending pauses
- * while ResendQueueSize messages wait for acknowledgement, so a bulk of
- * any size is paced by the peer instead of overrunning the queue; and a
- * peer's restart re-sends our unacknowledged objects instead of
- * forgetting them.
+ * Where we differ, on purpose and invisibly on the wire:
+ * - each peer (by source address) has its own receive sequence space,
+ *   window and acknowledgement state, and a sent message is released
+ *   only when every live peer has acknowledged it; a peer silent for
+ *   PEER_TIMEOUT_MS leaves that set.  conntrackd keeps one space for
+ *   everybody, so three nodes on a multicast group confuse it.
+ * - the resend queue is never trimmed by dropping the oldest message:
+ *   sending pauses while ResendQueueSize messages wait, so a bulk of
+ *   any size is paced by the peers instead of overrunning the queue.
+ * - a peer's restart re-sends our unacknowledged objects instead of
+ *   forgetting them, and a peer that comes back after we released
+ *   messages without it gets a bulk send (counted).
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <string.h>
 
@@ -24,6 +33,8 @@
 
 #define ALIVE_MS	1000
 #define HELLO_GAP_MAX	65536	/* larger jumps under HELLO: a restart */
+#define PEER_TIMEOUT_MS	10000	/* silent this long: not waited for */
+#define PEERS_MAX	32	/* one bit each in txnode.acked */
 
 enum hello_state {
 	HELLO_INIT = 0,		/* nothing sent yet */
@@ -31,16 +42,26 @@ enum hello_state {
 	HELLO_DONE,
 };
 
-static struct {
-	int		hello;
-	int		say_hello_back;
+struct peer {
+	int		used;
+	int		live;
+	int		missed;		/* messages released without it */
+	struct in6_addr	addr;		/* IPv4 mapped */
+	int64_t		last_heard;
+	int		rx_init;
+	uint32_t	rx_last;
 	int		ack_pending;
 	uint32_t	ack_from;
 	uint32_t	window;
-	int		rx_init;
-	uint32_t	rx_last;
+};
+
+static struct {
+	int		hello;
+	int		say_hello_back;
 	int64_t		alive_at;
 	int		paused;		/* window full: counted once per pause */
+	uint32_t	live;		/* bits of live peers */
+	struct peer	peers[PEERS_MAX];
 } ft;
 
 static uint32_t
@@ -48,6 +69,109 @@ ack_window(void)
 {
 	return sy.conf->sync.ack_window_size ? sy.conf->sync.ack_window_size :
 	    300;
+}
+
+static const char *
+peer_name(const struct peer *p, char *buf, size_t len)
+{
+	if (IN6_IS_ADDR_V4MAPPED(&p->addr))
+		return inet_ntop(AF_INET, &p->addr.s6_addr[12], buf, len);
+	return inet_ntop(AF_INET6, &p->addr, buf, len);
+}
+
+static void
+addr_key(const struct sockaddr_storage *ss, struct in6_addr *a)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
+
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET6) {
+		*a = sin6->sin6_addr;
+		return;
+	}
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], &sin->sin_addr, 4);
+}
+
+/* The peer a datagram came from; NULL when the table is full. */
+static struct peer *
+peer_get(const struct sockaddr_storage *from)
+{
+	struct in6_addr	 a;
+	struct peer	*free_slot = NULL;
+	int		 i;
+
+	addr_key(from, &a);
+	for (i = 0; i < PEERS_MAX; i++) {
+		if (ft.peers[i].used &&
+		    memcmp(&ft.peers[i].addr, &a, sizeof(a)) == 0)
+			return &ft.peers[i];
+		if (!ft.peers[i].used && free_slot == NULL)
+			free_slot = &ft.peers[i];
+	}
+	if (free_slot == NULL)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = 1;
+	free_slot->addr = a;
+	free_slot->window = ack_window();
+	return free_slot;
+}
+
+static uint32_t
+peer_bit(const struct peer *p)
+{
+	return 1U << (p - ft.peers);
+}
+
+/* Heard from p: it counts again, and catches up if it missed data. */
+static void
+peer_heard(struct peer *p)
+{
+	char	name[INET6_ADDRSTRLEN];
+
+	p->last_heard = monotime_ms();
+	if (p->live)
+		return;
+	p->live = 1;
+	ft.live |= peer_bit(p);
+	log_info("peer %s is up", peer_name(p, name, sizeof(name)));
+	if (p->missed) {
+		p->missed = 0;
+		sy.net.peer_catchups++;
+		log_info("peer %s missed messages while silent: bulk send",
+		    name);
+		smode_bulk();
+	}
+}
+
+/* Peers silent too long are no longer waited for. */
+static void
+peers_expire(int64_t now)
+{
+	struct peer	*p;
+	char		 name[INET6_ADDRSTRLEN];
+	uint64_t	 released;
+	int		 i;
+
+	for (i = 0; i < PEERS_MAX; i++) {
+		p = &ft.peers[i];
+		if (!p->used || !p->live ||
+		    now - p->last_heard < PEER_TIMEOUT_MS)
+			continue;
+		p->live = 0;
+		ft.live &= ~peer_bit(p);
+		sy.net.peers_lost++;
+		log_warnx("peer %s silent for %d s: no longer waiting for its "
+		    "acknowledgements", peer_name(p, name, sizeof(name)),
+		    PEER_TIMEOUT_MS / 1000);
+		if (ft.live == 0)
+			continue;	/* nobody to release for */
+		released = rsq_recheck(ft.live);
+		if (released > 0)
+			p->missed = 1;
+	}
 }
 
 static uint8_t
@@ -100,12 +224,12 @@ ftfw_can_send(void)
 }
 
 static void
-ftfw_ctl(const struct wire_msg *m)
+ftfw_ctl(struct peer *p, const struct wire_msg *m)
 {
 	if (m->flags & WIRE_F_ACK) {
 		sy.net.acks_recv++;
 		if ((int32_t)(m->to - m->from) >= 0)
-			rsq_ack(m->from, m->to);
+			rsq_ack(m->from, m->to, peer_bit(p), ft.live);
 	} else if (m->flags & WIRE_F_NACK) {
 		sy.net.nacks_recv++;
 		if ((int32_t)(m->to - m->from) >= 0)
@@ -117,92 +241,100 @@ ftfw_ctl(const struct wire_msg *m)
 	}
 }
 
-/* In sequence, or the first message ever, or a peer's HELLO. */
+/* In sequence, or the first message ever, or a peer's new start. */
 static void
-ftfw_in_seq(uint32_t seq)
+ftfw_in_seq(struct peer *p, uint32_t seq)
 {
-	if (!ft.ack_pending) {
-		ft.ack_from = seq;
-		ft.ack_pending = 1;
+	if (!p->ack_pending) {
+		p->ack_from = seq;
+		p->ack_pending = 1;
 	}
-	if (--ft.window == 0) {
-		txq_ctl(WIRE_F_ACK, ft.ack_from, seq);
-		ft.window = ack_window();
-		ft.ack_pending = 0;
+	if (--p->window == 0) {
+		txq_ctl(WIRE_F_ACK, p->ack_from, seq);
+		p->window = ack_window();
+		p->ack_pending = 0;
 	}
 }
 
 /* A gap: acknowledge what came before it, ask for what is missing. */
 static void
-ftfw_gap(uint32_t expected, uint32_t seq)
+ftfw_gap(struct peer *p, uint32_t expected, uint32_t seq)
 {
-	if (ft.ack_pending)
-		txq_ctl(WIRE_F_ACK, ft.ack_from, expected - 1);
+	if (p->ack_pending)
+		txq_ctl(WIRE_F_ACK, p->ack_from, expected - 1);
 	txq_ctl(WIRE_F_NACK, expected, seq - 1);
-	ft.window = ack_window() - 1;
-	ft.ack_from = seq;
-	ft.ack_pending = 1;
+	p->window = ack_window() - 1;
+	p->ack_from = seq;
+	p->ack_pending = 1;
 }
 
 /*
  * A peer says HELLO on everything until it hears our HELLO_BACK.  Only
  * a HELLO that does not continue the peer's numbering is a new start (a
- * restarted peer numbers from its clock): a small forward jump is loss
+ * restarted peer numbers from scratch): a small forward jump is loss
  * among a burst of HELLOs, and is NACKed like any gap rather than
  * accepted as conntrackd does, which would lose it for good.  Returns 1
  * when the message starts a new sequence space.
  */
 static int
-ftfw_hello(const struct wire_msg *m, uint32_t expected)
+ftfw_hello(struct peer *p, const struct wire_msg *m, uint32_t expected)
 {
+	char	name[INET6_ADDRSTRLEN];
 	int32_t	d = (int32_t)(m->seq - expected);
 
 	ft.say_hello_back = 1;
-	if (ft.rx_init && d >= 0 && d < HELLO_GAP_MAX)
+	if (p->rx_init && d >= 0 && d < HELLO_GAP_MAX)
 		return 0;
-	if (ft.ack_pending && (int32_t)(m->seq - ft.ack_from) < 0)
-		ft.ack_from = m->seq;
+	p->ack_pending = 0;
+	p->window = ack_window();
 	sy.net.hello_recv++;
-	if (ft.rx_init)
-		log_info("peer restarted: sending it what it did not "
-		    "acknowledge");
+	log_info("peer %s %s: sending it what it did not acknowledge",
+	    peer_name(p, name, sizeof(name)), p->rx_init ? "restarted" :
+	    "says hello");
 	rsq_restart();
 	return 1;
 }
 
 static int
-ftfw_rx(int link, const struct wire_msg *m)
+ftfw_rx(int link, const struct wire_msg *m,
+    const struct sockaddr_storage *from)
 {
-	uint32_t	expected;
-	int		data = wire_is_data(m);
+	struct peer	*p;
+	uint32_t	 expected;
+	int		 data = wire_is_data(m);
 
 	(void)link;
 	if (!data && m->type != WIRE_CTL)
 		return RX_BAD;
+	if ((p = peer_get(from)) == NULL) {
+		sy.net.peers_refused++;
+		return RX_DROP;
+	}
+	peer_heard(p);
 	if ((m->flags & WIRE_F_HELLO_BACK) && ft.hello == HELLO_SAY) {
 		ft.hello = HELLO_DONE;
 		sy.net.peer_ok = 1;
 	}
-	expected = ft.rx_last + 1;
-	if ((m->flags & WIRE_F_HELLO) && ftfw_hello(m, expected))
+	expected = p->rx_last + 1;
+	if ((m->flags & WIRE_F_HELLO) && ftfw_hello(p, m, expected))
 		;	/* a new sequence space: in sequence by definition */
-	else if (ft.rx_init && m->seq != expected) {
+	else if (p->rx_init && m->seq != expected) {
 		if ((int32_t)(m->seq - expected) < 0) {
 			sy.net.before++;
 			return RX_DROP;
 		}
 		sy.net.lost += m->seq - expected;
-		ftfw_gap(expected, m->seq);
-		ft.rx_last = m->seq;
+		ftfw_gap(p, expected, m->seq);
+		p->rx_last = m->seq;
 		if (!data)
-			ftfw_ctl(m);
+			ftfw_ctl(p, m);
 		return data ? RX_DATA : RX_CTL;
 	}
-	ftfw_in_seq(m->seq);
-	ft.rx_init = 1;
-	ft.rx_last = m->seq;
+	ftfw_in_seq(p, m->seq);
+	p->rx_init = 1;
+	p->rx_last = m->seq;
 	if (!data)
-		ftfw_ctl(m);
+		ftfw_ctl(p, m);
 	return data ? RX_DATA : RX_CTL;
 }
 
@@ -217,14 +349,23 @@ ftfw_idle_rearm(void)
 static void
 ftfw_timer(int64_t now)
 {
+	struct peer	*p;
+	int		 i, acked = 0;
+
+	peers_expire(now);
 	if (ft.alive_at < 0 || now < ft.alive_at || link_count() == 0)
 		return;
 	ft.alive_at = -1;
-	if (ft.ack_pending && ft.rx_init) {
-		txq_ctl(WIRE_F_ACK, ft.ack_from, ft.rx_last);
-		ft.ack_pending = 0;
-		ft.window = ack_window();
-	} else
+	for (i = 0; i < PEERS_MAX; i++) {
+		p = &ft.peers[i];
+		if (!p->used || !p->ack_pending || !p->rx_init)
+			continue;
+		txq_ctl(WIRE_F_ACK, p->ack_from, p->rx_last);
+		p->ack_pending = 0;
+		p->window = ack_window();
+		acked = 1;
+	}
+	if (!acked)
 		txq_ctl(WIRE_F_ALIVE, 0, 0);
 }
 
@@ -245,7 +386,13 @@ void
 ftfw_init(void)
 {
 	memset(&ft, 0, sizeof(ft));
-	ft.window = ack_window();
 	/* say HELLO at once: a peer that hears it late drops its resend queue */
 	ft.alive_at = monotime_ms();
+}
+
+/* live peers, for show status */
+uint32_t
+ftfw_live_peers(void)
+{
+	return (uint32_t)__builtin_popcount(ft.live);
 }

@@ -29,6 +29,8 @@ static struct {
 	int64_t		alive_at;	/* NOTRACK: next ALIVE, -1 none */
 	int64_t		tick_at;	/* ALARM: next refresh slice */
 	uint32_t	refresh_bucket;	/* ALARM: where the walk is */
+	int		started;	/* start-up dump merged */
+	int		bulk_deferred;	/* asked before it was */
 } sm;
 
 void
@@ -85,9 +87,10 @@ bad_msg(uint64_t *counter)
 }
 
 static void
-rx_one(int link, const struct wire_msg *m)
+rx_one(int link, const struct wire_msg *m,
+    const struct sockaddr_storage *from)
 {
-	switch (smode->rx(link, m)) {
+	switch (smode->rx(link, m, from)) {
 	case RX_BAD:
 		bad_msg(&sy.net.bad_header);
 		return;
@@ -115,7 +118,6 @@ smode_rx(int link, const uint8_t *buf, size_t len,
 	struct wire_msg	m;
 	size_t		off = 0;
 
-	(void)from;
 	while (off < len) {
 		switch (wire_next(buf + off, len - off, &m)) {
 		case WIRE_E_TRUNCATED:
@@ -131,7 +133,7 @@ smode_rx(int link, const uint8_t *buf, size_t len,
 			bad_msg(&sy.net.bad_type);
 			break;
 		default:
-			rx_one(link, &m);
+			rx_one(link, &m, from);
 			break;
 		}
 		off += m.len;
@@ -147,6 +149,15 @@ smode_bulk(void)
 
 	if (smode == &smode_alarm)
 		return;		/* ALARM re-sends everything anyway */
+	/*
+	 * A RESYNC can arrive before our start-up dump is merged (over TCP
+	 * the peer's request waits in our listener's queue): answering
+	 * then would leave out whatever the dump has not brought yet.
+	 */
+	if (!sm.started) {
+		sm.bulk_deferred = 1;
+		return;
+	}
 	sy.net.bulk_sends++;
 	memset(&it, 0, sizeof(it));
 	while ((o = cache_iter_next(sy.int_ct, &it)) != NULL)
@@ -156,6 +167,18 @@ smode_bulk(void)
 	memset(&it, 0, sizeof(it));
 	while ((o = cache_iter_next(sy.int_exp, &it)) != NULL)
 		txq_obj(o, CACHE_EXP);
+}
+
+/* The start-up dump is merged (or failed): a deferred bulk goes now. */
+void
+smode_startup_done(void)
+{
+	sm.started = 1;
+	if (sm.bulk_deferred) {
+		sm.bulk_deferred = 0;
+		smode_bulk();
+		sync_schedule();
+	}
 }
 
 /* -n, StartupResync: ask the peers for everything they have. */
@@ -218,9 +241,10 @@ nt_can_send(void)
 }
 
 static int
-nt_rx(int link, const struct wire_msg *m)
+nt_rx(int link, const struct wire_msg *m, const struct sockaddr_storage *from)
 {
 	(void)link;
+	(void)from;
 	(void)smode_track_seq(m->seq);
 	if (wire_is_data(m))
 		return RX_DATA;
@@ -270,9 +294,10 @@ const struct smode smode_notrack = {
 /* ---- ALARM ---- */
 
 static int
-al_rx(int link, const struct wire_msg *m)
+al_rx(int link, const struct wire_msg *m, const struct sockaddr_storage *from)
 {
 	(void)link;
+	(void)from;
 	/* conntrackd: any flag means control, and ALARM has no control */
 	if (m->flags != 0)
 		return RX_DROP;

@@ -112,6 +112,7 @@ sync_timer(int64_t now)
 {
 	intcache_timer(now);
 	if (sync_replicating()) {
+		link_timer(now);
 		smode_timer(now);
 		txq_run();
 	}
@@ -136,6 +137,7 @@ sync_schedule(void)
 
 	if (sync_replicating()) {
 		at = earliest(at, smode_next_timer());
+		at = earliest(at, link_next_timer());
 		if (txq_pending())
 			at = monotime_ms();
 	}
@@ -190,6 +192,8 @@ sync_send_status(uint32_t id)
 	st.replicating = sync_replicating();
 	st.current_link = (uint32_t)link_current();
 	st.net = sy.net;
+	if (sy.conf->sync.mode == CONF_MODE_FTFW)
+		st.net.peers_live = ftfw_live_peers();
 	st.startup_done = sy.startup_done;
 	st.resync_pending = sy.overrun_resync_at >= 0;
 	st.overruns = sy.overruns;
@@ -232,6 +236,8 @@ static void
 sync_send_stats(uint32_t id)
 {
 	sy.stats.net = sy.net;
+	if (sy.conf->sync.mode == CONF_MODE_FTFW)
+		sy.stats.net.peers_live = ftfw_live_peers();
 	sync_fill_links(&sy.stats);
 	sync_fill_figures(&sy.stats.int_ct, sy.int_ct);
 	sync_fill_figures(&sy.stats.int_exp, sy.int_exp);

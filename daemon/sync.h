@@ -51,7 +51,8 @@ struct smode {
 	void		(*tx_done)(int);
 	void		(*sent)(struct txnode *, uint32_t);
 	int		(*can_send)(void);
-	int		(*rx)(int, const struct wire_msg *);
+	int		(*rx)(int, const struct wire_msg *,
+			    const struct sockaddr_storage *);
 	void		(*timer)(int64_t);
 	int64_t		(*next_timer)(void);
 	void		(*idle_rearm)(void);
@@ -90,18 +91,21 @@ void	txq_release(struct txnode *);
 void	txq_run(void);
 int	txq_pending(void);
 void	rsq_add(struct txnode *, uint32_t);
-void	rsq_ack(uint32_t, uint32_t);
+void	rsq_ack(uint32_t, uint32_t, uint32_t, uint32_t);
+uint64_t rsq_recheck(uint32_t);
 void	rsq_nack(uint32_t, uint32_t);
 void	rsq_restart(void);
 void	rsq_walk(void (*)(uint32_t, int, uint8_t, void *), void *);
 
 /* ftfw.c */
 void	ftfw_init(void);
+uint32_t ftfw_live_peers(void);
 
 /* smode.c */
 void	smode_init(void);
 void	smode_rx(int, const uint8_t *, size_t, const struct sockaddr_storage *);
 void	smode_bulk(void);
+void	smode_startup_done(void);
 void	smode_request_resync(void);
 int	smode_track_seq(uint32_t);
 void	smode_timer(int64_t);

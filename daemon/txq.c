@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon.h"
 #include "link.h"
@@ -55,7 +54,13 @@ txq_init(void)
 {
 	const struct conf_sync	*cs = &sy.conf->sync;
 
-	next_seq = (uint32_t)time(NULL);
+	/*
+	 * conntrackd starts at the current time; any start is valid on
+	 * the wire.  A random one keeps the sequence spaces of several
+	 * nodes on one multicast group apart, so an ACK meant for another
+	 * node's messages practically never matches ours.
+	 */
+	next_seq = arc4random();
 	wopts.le16 = 1;
 	wopts.wscale = cs->tcp_window_tracking;
 	wopts.no_timeout = cs->commit_timeout != 0;
@@ -254,6 +259,7 @@ void
 rsq_add(struct txnode *n, uint32_t seq)
 {
 	n->seq = seq;
+	n->acked = 0;
 	n->where = TXN_RSQ;
 	TAILQ_INSERT_TAIL(&rsq, n, entry);
 	if (++sy.net.rsq_len > sy.net.rsq_max)
@@ -266,9 +272,13 @@ seq_in(uint32_t s, uint32_t from, uint32_t to)
 	return (int32_t)(s - from) >= 0 && (int32_t)(to - s) >= 0;
 }
 
-/* ACK(from, to): everything in the range is delivered. */
+/*
+ * ACK(from, to) from the peer with bit `peer': it has those.  A message
+ * is done when every live peer has it; with one peer that is exactly
+ * conntrackd's release of the acknowledged range.
+ */
 void
-rsq_ack(uint32_t from, uint32_t to)
+rsq_ack(uint32_t from, uint32_t to, uint32_t peer, uint32_t live)
 {
 	struct txnode	*n, *next;
 
@@ -276,9 +286,30 @@ rsq_ack(uint32_t from, uint32_t to)
 		next = TAILQ_NEXT(n, entry);
 		if ((int32_t)(n->seq - to) > 0)
 			break;
-		if (seq_in(n->seq, from, to))
+		if (!seq_in(n->seq, from, to))
+			continue;
+		n->acked |= peer;
+		if ((n->acked & live) == live)
 			txq_release(n);
 	}
+}
+
+/* The set of live peers shrank: some messages may be done now. */
+uint64_t
+rsq_recheck(uint32_t live)
+{
+	struct txnode	*n, *next;
+	uint64_t	 data = 0;
+
+	for (n = TAILQ_FIRST(&rsq); n != NULL; n = next) {
+		next = TAILQ_NEXT(n, entry);
+		if ((n->acked & live) != live)
+			continue;
+		if (n->kind != TXN_CTL)
+			data++;
+		txq_release(n);
+	}
+	return data;
 }
 
 /* NACK(from, to): send those again, with new sequence numbers. */

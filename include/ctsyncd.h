@@ -285,6 +285,10 @@ struct sync_net_stats {
 	uint64_t	resync_sent, resync_recv;
 	uint64_t	alive_sent;
 	uint64_t	hello_recv;		/* peer (re)starts seen */
+	uint64_t	peers_lost;		/* FTFW: silent past the timeout */
+	uint64_t	peer_catchups;		/* bulk for a peer back from it */
+	uint64_t	peers_refused;		/* FTFW: peer table full */
+	uint64_t	peers_live;
 	uint64_t	txq_len, txq_max;
 	uint64_t	rsq_len, rsq_max;
 	uint64_t	rsq_full;		/* sending paused: window full */
@@ -343,7 +347,8 @@ struct sync_stats {
 /*
  * A sync link socket, opened and bound by the monitor as root and
  * passed to sync with the message.  dest is where UDP and multicast
- * datagrams go (TCP: the peer to connect to).
+ * datagrams go (TCP: the peer to connect to).  TCP: sync makes its own
+ * connections and binds them to local (port 0) unless locallen is 0.
  */
 enum sync_link_role {
 	SLINK_RECV = 1,		/* datagrams in (UDP, multicast) */
@@ -361,6 +366,9 @@ struct sync_link {
 	uint32_t	destlen;
 	uint32_t	ifflags;	/* IFF_UP, IFF_RUNNING at start-up */
 	uint8_t		dest[128];	/* struct sockaddr_storage */
+	uint32_t	locallen;	/* TCP: 0 = no local address */
+	uint32_t	pad1;
+	uint8_t		local[128];	/* struct sockaddr_storage */
 };
 
 /* an interface of a sync link changed (rtnetlink, seen by the monitor) */

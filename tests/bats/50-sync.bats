@@ -99,9 +99,12 @@ replicates_all() {
 	[ "$status" -eq 0 ]
 	wait_for 7 node_ext_count 2
 	diff <(node_kernel 1) <(node_ext 2)
-	# fw2 restarts empty; -B on fw1 fills it again
+	# fw2 restarts (fw1 re-sends what fw2 had not acknowledged yet);
+	# after -f external, -B on fw1 fills it again
 	node_stop 2
 	node_start 2
+	run node_ctl 2 -f external
+	[ "$status" -eq 0 ]
 	[ "$(node_ext_count 2)" -eq 0 ]
 	run node_ctl 1 -B
 	[ "$status" -eq 0 ]
@@ -199,4 +202,159 @@ EOF
 	# fw2 noticed too (its s0 lost carrier) and sends on s1
 	node_ctl 2 -s link | grep -q 'device=s1 status=RUNNING role=ACTIVE'
 	grep -q "becomes the dedicated link" "${RUNN[1]}/log"
+}
+
+# node i's link 0 JSON field (-s link)
+link_field() {
+	node_ctl "$1" -j -s link | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["links"][0][sys.argv[1]])' "$2"
+}
+
+# objects node i holds in its transmit queue
+txq_len() {
+	node_ctl "$1" -j -s network | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["queues"]["txqueue"])'
+}
+
+tcp_line() {
+	node_ctl "$1" -s | grep -c "^TCP traffic (active device=s0) $2:" ||
+	    true
+}
+
+@test "NOTRACK over TCP" {
+	replicates_all NOTRACK tcp4
+	# two connections per pair, both up, as -s shows
+	wait_for 1 tcp_line 1 "server=connected client=connected"
+	wait_for 1 tcp_line 2 "server=connected client=connected"
+}
+
+@test "FTFW over TCP" {
+	replicates_all FTFW tcp4
+	wait_for True handshake 1
+	wait_for True handshake 2
+}
+
+@test "NOTRACK over TCP: a RESYNC and updates queued while the peer is down arrive when it comes up" {
+	node_conf 1 ctsyncd NOTRACK tcp4 2 "StartupResync on"
+	node_conf 2 ctsyncd NOTRACK tcp4 1
+	# fw2's table exists before fw2 runs: only a resync sends it
+	node_populate 2
+	# fw1's RESYNC request and its new entries find nobody listening
+	node_start 1
+	node_populate 1
+	sleep 1.5
+	[ "$(tcp_line 1 "server=disconnected client=disconnected")" -eq 1 ]
+	[ "$(link_field 1 errors_send)" -gt 0 ]
+	node_start 2
+	# the error queue goes first, in order, once the connection is up
+	wait_for 7 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
+	wait_for 7 node_ext_count 1
+	diff <(node_kernel 2) <(node_ext 1)
+	grep -q "resync requested by other node" "${RUNN[2]}/log"
+}
+
+@test "TCP: the peer restarts and replication goes on over a new connection" {
+	node_conf 1 ctsyncd NOTRACK tcp4 2
+	node_conf 2 ctsyncd NOTRACK tcp4 1
+	node_start 1
+	node_start 2
+	node_populate 1
+	wait_for 7 node_ext_count 2
+	node_stop 2
+	# fw1 notices and queues what happens meanwhile
+	wait_for 1 tcp_line 1 "server=disconnected client=disconnected"
+	node_ct 1 -I -p udp -s 198.51.100.20 -d 203.0.113.20 --sport 5020 \
+	    --dport 53 -t 120
+	node_start 2
+	wait_for 1 node_ext_count 2
+	node_ext 2 | grep -q 'src=198.51.100.20'
+	# and what comes later too
+	node_ct 1 -I -p udp -s 198.51.100.21 -d 203.0.113.21 --sport 5021 \
+	    --dport 53 -t 120
+	wait_for 2 node_ext_count 2
+	wait_for 1 tcp_line 1 "server=connected client=connected"
+	[ "$(grep -c "link 0: connected to 169.254.77.2" "${RUNN[1]}/log")" \
+	    -ge 2 ]
+}
+
+@test "NOTRACK over TCP/IPv6" {
+	replicates_all NOTRACK tcp6
+}
+
+@test "TCP: a full error queue holds the sender back; nothing is lost" {
+	node_conf 1 ctsyncd NOTRACK tcp4 2
+	node_conf 2 ctsyncd NOTRACK tcp4 1
+	sed -i 's/^\t\tPort 3790$/&\n\t\tErrorQueueLength 2/' \
+	    "${RUNN[1]}/ctsyncd.conf"
+	grep -q 'ErrorQueueLength 2' "${RUNN[1]}/ctsyncd.conf"
+	node_start 1
+	# far more than two buffers' worth while nobody listens
+	RAW 1 -n 2000 -t 600
+	wait_at_least 1000 txq_len 1
+	node_start 2
+	WAIT_TICKS=300 wait_for 2000 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
+}
+
+@test "TCP: messages split across reads are reassembled; a corrupt length closes the stream" {
+	node_conf 1 ctsyncd NOTRACK tcp4 2
+	node_conf 2 ctsyncd NOTRACK tcp4 1
+	node_start 2
+	# a stranger (fw1 is not running yet) trickles one entry and an
+	# ALIVE in pieces, then sends a header of length 4
+	run ip netns exec "${NSN[1]}" python3 - <<'PY'
+import socket, struct, time
+def attr(t, p):
+    a = struct.pack(">HH", 4 + len(p), t) + p
+    return a + b"\0" * (-len(a) % 4)
+body = (attr(0, bytes([198, 51, 100, 30, 203, 0, 113, 30])) +
+        attr(5, struct.pack(">I", 8)) + attr(2, bytes([17])) +
+        attr(3, struct.pack(">HH", 5030, 53)) + attr(6, struct.pack(">I", 120)))
+msg = struct.pack(">BBHI", 0x10, 0, 8 + len(body), 1) + body
+alive = struct.pack(">BBHI", 0x1a, 0x10, 8, 2)
+s = socket.create_connection(("169.254.77.2", 3790))
+for part in (msg[:3], msg[3:30], msg[30:] + alive[:5], alive[5:]):
+    s.sendall(part)
+    time.sleep(0.2)
+s.sendall(struct.pack(">BBHI", 0x1a, 0x10, 4, 3) + b"\0" * 60)
+s.settimeout(5)
+print("closed" if s.recv(1) == b"" else "open")
+PY
+	[ "$status" -eq 0 ]
+	[ "$output" = closed ]
+	wait_for 1 node_ext_count 2
+	node_ext 2 | grep -q 'src=198.51.100.30'
+	[ "$(node_net 2 malformed)" -eq 0 ]
+	[ "$(node_net 2 messages_recv)" -eq 2 ]
+	[ "$(link_field 2 errors_recv)" -eq 1 ]
+	grep -q "corrupt message length" "${RUNN[2]}/log"
+	# the real peer connects and replicates
+	node_start 1
+	node_populate 1
+	wait_for 8 node_ext_count 2
+}
+
+@test "TCP: a stranger's corrupt stream is closed; fw1 reconnects" {
+	node_conf 1 ctsyncd NOTRACK tcp4 2
+	node_conf 2 ctsyncd NOTRACK tcp4 1
+	node_start 1
+	node_start 2
+	node_populate 1
+	wait_for 7 node_ext_count 2
+	before="$(node_ext 2)"
+	# a stranger's connection replaces fw1's, then says length 4
+	ip netns exec "${NSN[1]}" python3 - <<'PY'
+import socket, struct, time
+s = socket.create_connection(("169.254.77.2", 3790))
+s.sendall(struct.pack(">BBHI", 0x10, 0x10, 8, 1) + struct.pack(">BBHI", 0x10, 0, 4, 2) + b"\0" * 64)
+time.sleep(0.5)
+PY
+	wait_at_least 1 link_field 2 errors_recv
+	grep -q "corrupt message length" "${RUNN[2]}/log"
+	[ "$(node_ext 2)" = "$before" ]
+	# fw1 found its connection gone and made a new one
+	node_ct 1 -D -p udp
+	wait_for 6 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
 }
