@@ -358,3 +358,40 @@ PY
 	wait_for 6 node_ext_count 2
 	diff <(node_kernel 1) <(node_ext 2)
 }
+
+@test "ExpectationSync: an FTP expectation replicates; -B and -c recreate it on the peer" {
+	SYNC_OPTIONS="		ExpectationSync On"
+	node_conf 1 ctsyncd FTFW udp4 2
+	node_conf 2 ctsyncd FTFW udp4 1
+	# fw1's kernel gets an FTP master with its helper (conntrack -I
+	# cannot attach one) from the test build's commit injector
+	"$B/tests/mkinject" ftpmaster > "${RUNN[1]}/inject"
+	chmod 644 "${RUNN[1]}/inject"
+	CTSYNCD_TEST_INJECT="${RUNN[1]}/inject" CTSYNCD_BIN="$CTSYNCD_TEST" \
+	    node_start 1
+	node_start 2
+	wait_for 1 node_kernel_count 1
+	node_ct 1 -I expect -p tcp -s 198.51.100.200 \
+	    -d 203.0.113.200 --sport 4000 --dport 21 \
+	    --tuple-src 198.51.100.200 --tuple-dst 203.0.113.200 \
+	    --tuple-port-src 0 --tuple-port-dst 41739 \
+	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
+	    --mask-port-src 0 --mask-port-dst 65535 -t 200
+	exp_kernel() {
+		ip netns exec "${NSN[$1]}" conntrack -L expect 2>/dev/null |
+		    sed -E 's/^[0-9]+ //'
+	}
+	exp_ext() {
+		node_ctl "$1" -e expect | sed -E 's/ \[active since [0-9]+s\]$//'
+	}
+	wait_for 1 sh -c "'$B/ctsyncctl' -C '${RUNN[2]}/ctsyncd.conf' -e expect | wc -l"
+	diff <(exp_kernel 1) <(exp_ext 2)
+	# the master was our own commit, so it went nowhere; -B sends it
+	run node_ctl 1 -B
+	[ "$status" -eq 0 ]
+	wait_for 1 node_ext_count 2
+	run node_ctl 2 -c
+	[ "$status" -eq 0 ]
+	[ "$(exp_kernel 2 | wc -l)" -eq 1 ]
+	diff <(exp_kernel 1 | sed -E 's/^[0-9]+ //') <(exp_kernel 2 | sed -E 's/^[0-9]+ //')
+}
