@@ -344,7 +344,8 @@ sync_op(struct imsg *imsg)
 	uint32_t		id = imsg_get_id(imsg);
 
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1 ||
-	    req.arg >= CTL_TABLE_MAX_)
+	    req.arg >= (req.op == CTL_OP_STATS ? CTL_STATS_MAX_ :
+	    CTL_TABLE_MAX_))
 		fatalx("malformed operation request from the monitor");
 	switch (req.op) {
 	case CTL_OP_COMMIT:
