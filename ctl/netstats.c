@@ -75,6 +75,17 @@ netstats_tracking_text(const struct sync_stats *ss)
 	    ULL(ss->net.malformed), ULL(ss->net.lost));
 }
 
+/* DisableInternalCache: conntrackd's "internal bypass" block */
+void
+netstats_bypass_text(const struct sync_stats *ss)
+{
+	printf("internal bypass:\n");
+	printf("connections new:\t\t%12llu\n", ULL(ss->net.bypass_new));
+	printf("connections updated:\t\t%12llu\n", ULL(ss->net.bypass_upd));
+	printf("connections destroyed:\t\t%12llu\n\n",
+	    ULL(ss->net.bypass_del));
+}
+
 /* -s network */
 void
 netstats_network_text(const struct sync_stats *ss)
@@ -200,6 +211,10 @@ netstats_json(const struct sync_stats *ss)
 	json_uint("peers_lost", n->peers_lost);
 	json_uint("peer_catchups", n->peer_catchups);
 	json_uint("peers_refused", n->peers_refused);
+	json_bool("internal_bypass", n->bypass != 0);
+	json_uint("bypass_sent", n->bypass_sent);
+	json_uint("bypass_queued", n->bypass_queued);
+	json_uint("bypass_dropped", n->bypass_dropped);
 	json_uint("bulk_sends", n->bulk_sends);
 	json_uint("external_expired", n->ext_expired);
 	json_int("last_recv_uptime", n->last_recv);

@@ -417,7 +417,11 @@ output_sync_stats(const struct sync_stats *ss, uint32_t section, int json)
 		netstats_queue_text(ss, section == CTL_STATS_RSQUEUE);
 		return;
 	}
-	cache_summary_text("internal", exp ? &ss->int_exp : &ss->int_ct);
+	if (ss->net.bypass)
+		netstats_bypass_text(ss);
+	else
+		cache_summary_text("internal", exp ? &ss->int_exp :
+		    &ss->int_ct);
 	cache_summary_text("external", exp ? &ss->ext_exp : &ss->ext_ct);
 	/* no flow accounting is replicated: traffic stays at zero */
 	printf("traffic processed:\n%20llu Bytes      %20llu Pckts\n\n",

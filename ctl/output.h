@@ -18,5 +18,6 @@ void	netstats_network_text(const struct sync_stats *);
 void	netstats_link_text(const struct sync_stats *);
 void	netstats_queue_text(const struct sync_stats *, int);
 void	netstats_json(const struct sync_stats *);
+void	netstats_bypass_text(const struct sync_stats *);
 
 #endif

@@ -49,7 +49,8 @@ struct txnode {
 	uint8_t			 kind;		/* enum txn_kind */
 	uint8_t			 where;		/* enum txn_where */
 	uint8_t			 flags;		/* TXN_CTL: control flags */
-	uint8_t			 pad0;
+	uint8_t			 transient;	/* bypass: in no cache, freed
+						   once sent */
 };
 
 TAILQ_HEAD(txnode_q, txnode);

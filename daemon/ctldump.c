@@ -123,6 +123,11 @@ ctldump_request(uint32_t ctl_id, const struct ctl_request *req)
 		    "ExpectationSync");
 		return;
 	}
+	if (req->op == CTL_OP_DUMP_INTERNAL && intcache_bypass()) {
+		child_send_result(ctl_id, CTL_RES_ERROR, "no internal cache "
+		    "(DisableInternalCache): see conntrack -L");
+		return;
+	}
 	/* the monitor does not tell us when a reader goes away: time out */
 	for (i = 0; i < CTLDUMP_MAX && d == NULL; i++)
 		if (!dumps[i].active ||

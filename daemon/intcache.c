@@ -138,6 +138,33 @@ apply(struct cache *c, const void *entry, int kind, int origin, uint32_t gen,
 		txq_obj(o, c == sy.int_ct ? CACHE_CT : CACHE_EXP);
 }
 
+/*
+ * NOTRACK with DisableInternalCache: nothing is kept; what traffic does
+ * goes to the peers as it comes, and a bulk send walks a kernel dump.
+ */
+int
+intcache_bypass(void)
+{
+	return sy.conf->sync.mode == CONF_MODE_NOTRACK &&
+	    sy.conf->sync.disable_internal_cache;
+}
+
+static void
+bypass_item(const void *entry, int exp, int kind, int origin)
+{
+	int	state;
+
+	if (origin == CT_ORIGIN_SELF)
+		return;
+	if (kind == CT_KIND_DESTROY)
+		state = CACHE_DEAD;
+	else if (kind == CT_KIND_UPDATE)
+		state = CACHE_ALIVE;
+	else
+		state = CACHE_NEW;	/* events and bulk dump records */
+	txq_bypass(entry, exp, state);
+}
+
 static void
 count_event(int kind, int origin)
 {
@@ -203,6 +230,10 @@ intcache_events_ct(struct imsg *imsg)
 		    ct_entry_check(&it->ct) != NULL)
 			fatalx("invalid conntrack record from kernel");
 		count_event(it->kind, it->origin);
+		if (intcache_bypass()) {
+			bypass_item(&it->ct, 0, it->kind, it->origin);
+			continue;
+		}
 		apply(sy.int_ct, &it->ct, it->kind, it->origin,
 		    item_gen(KTABLE_CT, it->kind, seq), &rec[0]);
 	}
@@ -244,6 +275,11 @@ intcache_events_exp(struct imsg *imsg)
 		    exp_entry_check(&it->exp) != NULL)
 			fatalx("invalid expectation record from kernel");
 		count_event(it->kind, it->origin);
+		/* without a cache the master cannot be checked: send it */
+		if (intcache_bypass()) {
+			bypass_item(&it->exp, 1, it->kind, it->origin);
+			continue;
+		}
 		if (it->kind != CT_KIND_DESTROY &&
 		    !exp_master_known(&it->exp)) {
 			sy.stats.exp_no_master++;
@@ -337,8 +373,10 @@ intcache_dump_end(struct imsg *imsg)
 		    r->reason == KDUMP_OVERRUN);
 	if (r->reason == KDUMP_OVERRUN)
 		sy.stats.purged += gone;
-	if (r->reason == KDUMP_STARTUP && end.table == KTABLE_CT)
+	if (r->reason == KDUMP_STARTUP && end.table == KTABLE_CT) {
 		sy.startup_done = end.error == 0;
+		smode_startup_done();
+	}
 	if (end.table == KTABLE_CT && testhook_mirror())
 		mirror_external();
 	log_debug("kernel %s dump (reason %u): %llu records, %llu vanished",
@@ -363,6 +401,8 @@ intcache_resync(uint32_t ctl_id, uint32_t table)
 {
 	struct reconcile	*r = table_rec(table);
 
+	if (intcache_bypass())
+		return -2;
 	if (r->ctl_id != 0)
 		return -1;
 	reconcile_start(table, r->running ? r->reason : KDUMP_RESYNC);
@@ -370,9 +410,21 @@ intcache_resync(uint32_t ctl_id, uint32_t table)
 	return 0;
 }
 
+/* Bulk send without an internal cache: a kernel dump, sent as NEW. */
+void
+intcache_bulk_dump(void)
+{
+	reconcile_start(KTABLE_CT, KDUMP_RESYNC);
+}
+
 void
 intcache_startup(void)
 {
+	if (intcache_bypass()) {
+		sy.startup_done = 1;	/* nothing to fill */
+		smode_startup_done();
+		return;
+	}
 	reconcile_start(KTABLE_CT, KDUMP_STARTUP);
 	if (sy.int_exp != NULL)
 		reconcile_start(KTABLE_EXP, KDUMP_STARTUP);
@@ -385,7 +437,7 @@ intcache_overrun(void)
 	int32_t	secs = sy.conf->general.netlink_overrun_resync;
 
 	sy.overruns++;
-	if (secs < 0 || sy.overrun_resync_at >= 0)
+	if (secs < 0 || sy.overrun_resync_at >= 0 || intcache_bypass())
 		return;
 	sy.overrun_resync_at = monotime_ms() + (int64_t)secs * 1000;
 	log_info("netlink overrun: resync with the kernel in %d s", secs);

@@ -159,6 +159,10 @@ smode_bulk(void)
 		return;
 	}
 	sy.net.bulk_sends++;
+	if (intcache_bypass()) {
+		intcache_bulk_dump();
+		return;
+	}
 	memset(&it, 0, sizeof(it));
 	while ((o = cache_iter_next(sy.int_ct, &it)) != NULL)
 		txq_obj(o, CACHE_CT);

@@ -236,6 +236,7 @@ static void
 sync_send_stats(uint32_t id)
 {
 	sy.stats.net = sy.net;
+	sy.stats.net.bypass = intcache_bypass();
 	if (sy.conf->sync.mode == CONF_MODE_FTFW)
 		sy.stats.net.peers_live = ftfw_live_peers();
 	sync_fill_links(&sy.stats);
@@ -260,6 +261,15 @@ sync_flush_caches(uint32_t id, uint32_t arg)
 		log_notice("ignoring flush command, commit still in progress");
 		child_send_result(id, CTL_RES_BUSY, "a commit is in progress");
 		return;
+	}
+	/* conntrackd flushes the kernel table here; we refuse to guess */
+	if (internal && intcache_bypass()) {
+		internal = 0;
+		if (!external) {
+			child_send_result(id, CTL_RES_OK, "no internal cache "
+			    "(DisableInternalCache): nothing to flush");
+			return;
+		}
 	}
 	if (internal) {
 		log_info("flushing internal cache");
@@ -291,9 +301,16 @@ sync_resync(uint32_t id, uint32_t arg)
 	}
 	log_info("resync with kernel %s table requested",
 	    arg == CTL_TABLE_EXPECT ? "expectation" : "conntrack");
-	if (intcache_resync(id, arg == CTL_TABLE_EXPECT ? KTABLE_EXP :
-	    KTABLE_CT) == -1)
+	switch (intcache_resync(id, arg == CTL_TABLE_EXPECT ? KTABLE_EXP :
+	    KTABLE_CT)) {
+	case -1:
 		child_send_result(id, CTL_RES_BUSY, "a resync is in progress");
+		break;
+	case -2:
+		child_send_result(id, CTL_RES_ERROR, "resync is unsupported "
+		    "in this mode (DisableInternalCache)");
+		break;
+	}
 }
 
 /* -B */

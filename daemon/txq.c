@@ -23,6 +23,7 @@
 #include "wire.h"
 
 #define TXQ_RUN_BUDGET	8192	/* messages per wake-up: keep intake alive */
+#define BYPASS_MAX	(1U << 20)	/* records waiting in bypass mode */
 
 struct ctlmsg {
 	struct txnode	n;
@@ -145,8 +146,52 @@ txq_release(struct txnode *n)
 		return;
 	}
 	o = txn_obj(n);
+	if (n->transient) {
+		sy.net.bypass_queued--;
+		free(o);
+		return;
+	}
 	if (o->state == CACHE_DEAD)
 		cache_del(n->kind == TXN_CT ? sy.int_ct : sy.int_exp, o);
+}
+
+/*
+ * DisableInternalCache: an event goes to the peers as it is, in a
+ * record of its own that no cache holds.  The queue is bounded: past
+ * BYPASS_MAX waiting records new events are dropped, counted and
+ * logged, never silently.
+ */
+void
+txq_bypass(const void *entry, int exp, int state)
+{
+	struct cache_obj	*o;
+
+	if (!sync_replicating())
+		return;
+	if (sy.net.bypass_queued >= BYPASS_MAX ||
+	    (o = calloc(1, sizeof(*o))) == NULL) {
+		if (sy.net.bypass_dropped++ % 10000 == 0)
+			log_warnx("internal bypass: %llu events dropped, the "
+			    "link cannot keep up",
+			    (unsigned long long)sy.net.bypass_dropped);
+		return;
+	}
+	if (exp)
+		memcpy(&o->u.exp, entry, sizeof(o->u.exp));
+	else
+		memcpy(&o->u.ct, entry, sizeof(o->u.ct));
+	o->state = state;
+	o->tx.transient = 1;
+	o->tx.kind = exp ? TXN_EXP : TXN_CT;
+	sy.net.bypass_queued++;
+	sy.net.bypass_sent++;
+	if (state == CACHE_NEW)
+		sy.net.bypass_new++;
+	else if (state == CACHE_ALIVE)
+		sy.net.bypass_upd++;
+	else
+		sy.net.bypass_del++;
+	txq_append(&o->tx);
 }
 
 static size_t

@@ -289,6 +289,11 @@ struct sync_net_stats {
 	uint64_t	peer_catchups;		/* bulk for a peer back from it */
 	uint64_t	peers_refused;		/* FTFW: peer table full */
 	uint64_t	peers_live;
+	uint64_t	bypass;			/* DisableInternalCache set */
+	uint64_t	bypass_sent;
+	uint64_t	bypass_new, bypass_upd, bypass_del;
+	uint64_t	bypass_queued;
+	uint64_t	bypass_dropped;
 	uint64_t	txq_len, txq_max;
 	uint64_t	rsq_len, rsq_max;
 	uint64_t	rsq_full;		/* sending paused: window full */

@@ -395,3 +395,29 @@ PY
 	[ "$(exp_kernel 2 | wc -l)" -eq 1 ]
 	diff <(exp_kernel 1 | sed -E 's/^[0-9]+ //') <(exp_kernel 2 | sed -E 's/^[0-9]+ //')
 }
+
+@test "NOTRACK with DisableInternalCache: events go straight out, -B walks the kernel" {
+	node_conf 1 ctsyncd NOTRACK udp4 2 "DisableInternalCache on"
+	node_conf 2 ctsyncd NOTRACK udp4 1
+	node_start 1
+	node_start 2
+	node_populate 1
+	wait_for 7 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
+	node_ct 1 -D -p udp
+	wait_for 6 node_ext_count 2
+	# nothing is cached on fw1
+	run node_ctl 1 -i
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"DisableInternalCache"* ]]
+	node_ctl 1 -s | grep -q "^internal bypass:"
+	run node_ctl 1 -R
+	[ "$status" -ne 0 ]
+	# a bulk send is a kernel dump
+	node_ctl 2 -f external
+	[ "$(node_ext_count 2)" -eq 0 ]
+	run node_ctl 1 -B
+	[ "$status" -eq 0 ]
+	wait_for 6 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
+}
