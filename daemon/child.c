@@ -150,6 +150,22 @@ child_fd_add(int fd, short events, child_fd_cb cb)
 	nxfd++;
 }
 
+/* Forget a role socket the caller is about to close. */
+void
+child_fd_del(int fd)
+{
+	int	i;
+
+	for (i = 0; i < nxfd; i++) {
+		if (xfd[i].fd != fd)
+			continue;
+		nxfd--;
+		memmove(&xfd[i], &xfd[i + 1], (size_t)(nxfd - i) *
+		    sizeof(xfd[0]));
+		return;
+	}
+}
+
 void
 child_fd_events(int fd, short events)
 {
@@ -282,11 +298,29 @@ child_channel_io(int c, short revents)
 	return 0;
 }
 
+/*
+ * Callbacks add and delete sockets (TCP links come and go), so events
+ * are matched to the registrations by descriptor, after the fact: a
+ * deleted one is skipped, a reused number gets a hint it must verify.
+ */
+static void
+child_fd_dispatch(int fd, short revents)
+{
+	int	i;
+
+	for (i = 0; i < nxfd; i++) {
+		if (xfd[i].fd == fd && xfd[i].events != 0) {
+			xfd[i].cb(fd, revents);
+			return;
+		}
+	}
+}
+
 static __dead void
 child_loop(void)
 {
 	struct pollfd	pfd[CHAN_MAX + CHILD_MAX_FDS];
-	int		c, i;
+	int		c, i, npfd;
 
 	while (!child_quit) {
 		for (c = 0; c < CHAN_MAX; c++) {
@@ -295,12 +329,13 @@ child_loop(void)
 			if (imsgbuf_queuelen(&chan[c]) > 0)
 				pfd[c].events |= POLLOUT;
 		}
-		for (i = 0; i < nxfd; i++) {
+		npfd = nxfd;
+		for (i = 0; i < npfd; i++) {
 			pfd[CHAN_MAX + i].fd = xfd[i].events ? xfd[i].fd : -1;
 			pfd[CHAN_MAX + i].events = xfd[i].events;
 			pfd[CHAN_MAX + i].revents = 0;
 		}
-		if (poll(pfd, CHAN_MAX + nxfd, child_poll_timeout()) == -1) {
+		if (poll(pfd, CHAN_MAX + npfd, child_poll_timeout()) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -308,9 +343,10 @@ child_loop(void)
 		for (c = 0; c < CHAN_MAX; c++)
 			if (child_channel_io(c, pfd[c].revents))
 				break;
-		for (i = 0; i < nxfd && !child_quit; i++)
+		for (i = 0; i < npfd && !child_quit; i++)
 			if (pfd[CHAN_MAX + i].revents)
-				xfd[i].cb(xfd[i].fd, pfd[CHAN_MAX + i].revents);
+				child_fd_dispatch(pfd[CHAN_MAX + i].fd,
+				    pfd[CHAN_MAX + i].revents);
 		child_run_timer();
 		if (idle_cb != NULL && !child_quit)
 			idle_cb();

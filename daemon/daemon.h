@@ -71,6 +71,7 @@ void		child_send_resultv(uint32_t, int, const char *, va_list);
 void		child_send_result(uint32_t, int, const char *, ...)
 		    __attribute__((__format__(printf, 3, 4)));
 void		child_fd_add(int, short, child_fd_cb);
+void		child_fd_del(int);
 void		child_fd_events(int, short);
 void		child_set_timer(int64_t, child_timer_cb);
 void		child_set_idle(child_idle_cb);

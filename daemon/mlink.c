@@ -307,6 +307,12 @@ open_tcp_link(uint32_t i, const struct conf_link *l,
 	}
 	dl = link_sockaddr(&dst, l->family, &l->dest, l->port, ifindex);
 	mlink_keep(ls, i, SLINK_LISTEN, li, &dst, dl);
+	/* sync's own connections leave from our address, never "any" */
+	if (l->has_addr) {
+		sl = link_sockaddr(&ss, l->family, &l->addr, 0, ifindex);
+		memcpy(mfd[nmfd - 1].info.local, &ss, sl);
+		mfd[nmfd - 1].info.locallen = sl;
+	}
 	return 0;
 }
 

@@ -3,6 +3,8 @@
  * build):
  *  - CTSYNCD_TEST_SECCOMP=<role>: that process makes a syscall its
  *    sandbox forbids, so tests can prove the violation path;
+ *    "sync-udp": sync opens a datagram socket, which its argument
+ *    filter forbids (it may only open TCP connections);
  *  - CTSYNCD_TEST_MIRROR=1: sync copies the internal conntrack cache into
  *    the external one after each kernel dump, so commit can be tested on
  *    one node before the wire protocol exists;
@@ -33,6 +35,12 @@ testhook_after_sandbox(int role)
 {
 	const char	*want = getenv("CTSYNCD_TEST_SECCOMP");
 
+	if (want != NULL && role == PROC_SYNC &&
+	    strcmp(want, "sync-udp") == 0) {
+		log_warnx("test hook: opening a datagram socket");
+		(void)socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		return;
+	}
 	if (want == NULL || strcmp(want, proc_name(role)) != 0)
 		return;
 	log_warnx("test hook: making a forbidden syscall");

@@ -1,6 +1,8 @@
 /*
- * Sync links, sync side (see link.h).  Sockets arrive from the monitor
- * already bound; this process only reads and writes them.
+ * Sync links, sync side (see link.h): what every link has in common,
+ * and datagrams.  Datagram sockets arrive from the monitor already
+ * bound; this process only reads and writes them.  TCP lives in
+ * link_tcp.c.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -13,29 +15,13 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "link.h"
+#include "link_priv.h"
 #include "log.h"
 
 #define LINK_RX_BUF		65536
 #define LINK_UDP_OVERHEAD	28	/* IPv4 + UDP headers, as conntrackd */
-#define LINK_RX_BUDGET		64	/* datagrams per wake-up and link */
-
-struct link {
-	int			 used;
-	int			 kind;		/* enum conf_link_kind */
-	int			 rfd;		/* datagrams in */
-	int			 sfd;		/* datagrams out */
-	uint32_t		 mtu;
-	uint32_t		 ifindex;
-	uint32_t		 ifflags;	/* IFF_UP, IFF_RUNNING */
-	struct sockaddr_storage	 dest;
-	socklen_t		 destlen;
-	uint8_t			*tx;		/* datagram being filled */
-	size_t			 txlen;
-	size_t			 txmax;
-	int			 blocked;	/* tx full, socket said EAGAIN */
-	struct link_counters	 cnt;
-};
+#define LINK_TCP_OVERHEAD	40	/* IPv4 + TCP headers, as conntrackd */
+#define LINK_RX_BUDGET		64	/* reads per wake-up and link */
 
 static struct link	links[CONF_MAX_LINKS];
 static char		link_names[CONF_MAX_LINKS][IFNAMSIZ];
@@ -52,14 +38,18 @@ link_recv_fd(const struct sync_link *sl, int fd)
 	struct link	*l;
 
 	if (fd < 0 || sl->link >= CONF_MAX_LINKS ||
-	    sl->destlen > sizeof(l->dest) ||
-	    (sl->role != SLINK_RECV && sl->role != SLINK_SEND))
+	    sl->destlen > sizeof(l->dest) || (sl->role != SLINK_RECV &&
+	    sl->role != SLINK_SEND && sl->role != SLINK_LISTEN))
 		fatalx("malformed link socket from the monitor");
 	l = &links[sl->link];
 	l->used = 1;
 	l->mtu = sl->mtu;
 	l->ifindex = sl->ifindex;
 	l->ifflags = sl->ifflags;
+	if (sl->role == SLINK_LISTEN) {
+		tcp_recv_fd(l, sl, fd);
+		return;
+	}
 	if (sl->role == SLINK_RECV) {
 		l->rfd = fd;
 		return;
@@ -73,6 +63,16 @@ static void
 link_rx(int fd, short revents);
 static void
 link_tx_ready(int fd, short revents);
+
+/* The send buffer: MTU minus the IPv4 headers, as conntrackd (§4.6). */
+static size_t
+link_txmax(const struct link *l)
+{
+	size_t	ovh = l->kind == CONF_LINK_TCP ? LINK_TCP_OVERHEAD :
+		    LINK_UDP_OVERHEAD;
+
+	return l->mtu > ovh + 64 ? l->mtu - ovh : 1500 - ovh;
+}
 
 void
 link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
@@ -88,20 +88,46 @@ link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
 	nlinks = (int)cs->nlinks;
 	for (i = 0; i < cs->nlinks; i++) {
 		l = &links[i];
-		if (!l->used || l->rfd <= 0 || l->sfd <= 0)
-			fatalx("link %u: sockets missing from the monitor", i);
 		l->kind = cs->links[i].kind;
+		if (!l->used || (l->kind != CONF_LINK_TCP &&
+		    (l->rfd <= 0 || l->sfd <= 0)))
+			fatalx("link %u: sockets missing from the monitor", i);
 		strlcpy(link_names[i], cs->links[i].ifname[0] ?
 		    cs->links[i].ifname : "-", sizeof(link_names[i]));
 		if (cs->links[i].is_default)
 			cur = (int)i;
-		l->txmax = l->mtu > LINK_UDP_OVERHEAD + 64 ?
-		    l->mtu - LINK_UDP_OVERHEAD : 1472;
+		l->txmax = link_txmax(l);
 		if ((l->tx = malloc(l->txmax)) == NULL)
 			fatal("link buffer");
+		if (l->kind == CONF_LINK_TCP) {
+			tcp_init(l, &cs->links[i], rx_budget);
+			continue;
+		}
 		child_fd_add(l->rfd, POLLIN, link_rx);
 		child_fd_add(l->sfd, 0, link_tx_ready);
 	}
+}
+
+int
+link_index(const struct link *l)
+{
+	return (int)(l - links);
+}
+
+/* A datagram, or one whole message of a stream, for the sync mode. */
+void
+link_deliver(struct link *l, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from)
+{
+	rx_cb(link_index(l), buf, len, from);
+}
+
+/* Link l can take messages again: tell the queue if it is ours. */
+void
+link_room(struct link *l)
+{
+	if (link_index(l) == cur && room_cb != NULL)
+		room_cb();
 }
 
 static const char *
@@ -146,7 +172,10 @@ link_switch(int i, const char *why)
 	}
 	o->txlen = 0;
 	o->blocked = 0;
-	child_fd_events(o->sfd, 0);
+	if (o->kind == CONF_LINK_TCP)
+		tcp_handover(o, n);
+	else
+		child_fd_events(o->sfd, 0);
 	cur = i;
 	if (room_cb != NULL)
 		room_cb();
@@ -211,7 +240,7 @@ link_busy(void)
 }
 
 static int
-link_send_datagram(struct link *l)
+link_sendto(struct link *l)
 {
 	ssize_t	n;
 
@@ -234,7 +263,19 @@ link_send_datagram(struct link *l)
 	return 0;
 }
 
-/* Send the datagram being filled.  -1: the socket is full, try later. */
+/* The filled buffer goes out.  -1: not yet; the room callback says when. */
+static int
+link_push(struct link *l)
+{
+	if (l->kind == CONF_LINK_TCP)
+		return tcp_send(l);
+	return link_sendto(l);
+}
+
+/*
+ * Send the datagram being filled.  -1: the socket (TCP: the error
+ * queue) is full, try later.
+ */
 int
 link_flush(void)
 {
@@ -247,13 +288,14 @@ link_flush(void)
 		return 0;
 	if (l->blocked)
 		return -1;
-	return link_send_datagram(l);
+	return link_push(l);
 }
 
 /*
  * Add one whole message to the current link's datagram, sending the
- * datagram first when the message does not fit.  -1: the socket is full
- * and the message was not taken; the room callback says when to retry.
+ * datagram first when the message does not fit.  -1: the socket (TCP:
+ * the error queue) is full and the message was not taken; the room
+ * callback says when to retry.
  */
 int
 link_append(const uint8_t *msg, size_t len)
@@ -268,7 +310,7 @@ link_append(const uint8_t *msg, size_t len)
 	if (len >= l->txmax)
 		fatalx("message of %zu bytes for a %zu byte link", len,
 		    l->txmax);
-	if (l->txlen + len >= l->txmax && link_send_datagram(l) == -1)
+	if (l->txlen + len >= l->txmax && link_push(l) == -1)
 		return -1;
 	memcpy(l->tx + l->txlen, msg, len);
 	l->txlen += len;
@@ -285,7 +327,7 @@ link_tx_ready(int fd, short revents)
 			continue;
 		child_fd_events(fd, 0);
 		links[i].blocked = 0;
-		if (links[i].txlen > 0 && link_send_datagram(&links[i]) == -1)
+		if (links[i].txlen > 0 && link_sendto(&links[i]) == -1)
 			return;
 		if (i == cur && room_cb != NULL)
 			room_cb();
@@ -337,5 +379,34 @@ int
 link_connected(int i, int *server, int *client)
 {
 	*server = *client = 1;
+	if (links[i].kind == CONF_LINK_TCP)
+		tcp_connected(&links[i], server, client);
 	return links[i].kind;
+}
+
+/* TCP links (re)connect on a timer; -1 when none needs one. */
+int64_t
+link_next_timer(void)
+{
+	int64_t	at = -1, t;
+	int	i;
+
+	for (i = 0; i < nlinks; i++) {
+		if (links[i].kind != CONF_LINK_TCP)
+			continue;
+		t = tcp_next_timer(&links[i]);
+		if (t >= 0 && (at < 0 || t < at))
+			at = t;
+	}
+	return at;
+}
+
+void
+link_timer(int64_t now)
+{
+	int	i;
+
+	for (i = 0; i < nlinks; i++)
+		if (links[i].kind == CONF_LINK_TCP)
+			tcp_timer(&links[i], now);
 }

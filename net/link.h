@@ -1,9 +1,11 @@
 /*
  * Sync links, sync side: the sockets the monitor opened for us, a
  * datagram being filled per link (as many whole messages as fit in
- * MTU - 28 bytes, as conntrackd does), and reception.  Only the current
- * link transmits; every link receives, and a valid message arriving on
- * a link makes it current, so peers converge on one link.
+ * MTU - 28 bytes, MTU - 40 for TCP, as conntrackd does), and reception.
+ * Only the current link transmits; every link receives, and a valid
+ * message arriving on a link makes it current, so peers converge on one
+ * link.  TCP links connect to the peer themselves and keep what they
+ * cannot send yet on an error queue (ErrorQueueLength buffers).
  */
 #ifndef CTSYNCD_LINK_H
 #define CTSYNCD_LINK_H
@@ -26,7 +28,7 @@ struct link_counters {
 	uint64_t	err_recv;
 };
 
-/* rx: one datagram (or a run of whole messages of a TCP stream) */
+/* rx: one datagram, or one whole message of a TCP stream */
 typedef void (*link_rx_cb)(int, const uint8_t *, size_t,
     const struct sockaddr_storage *);
 /* room: the current link can take messages again */
@@ -46,5 +48,7 @@ int	 link_busy(void);
 size_t	 link_payload_max(void);
 const struct link_counters *link_counters(int);
 int	 link_connected(int, int *, int *);
+int64_t	 link_next_timer(void);
+void	 link_timer(int64_t);
 
 #endif

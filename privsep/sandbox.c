@@ -48,10 +48,14 @@ static const int sc_monitor[] = {
 	SCMP_SYS(fsync), SCMP_SYS(ftruncate), SCMP_SYS(flock),
 };
 
-/* sync: datagram and stream I/O on sockets passed in by the monitor */
+/*
+ * sync: datagram and stream I/O on sockets passed in by the monitor;
+ * TCP links accept their peer and (re)connect to it (see sandbox_sync)
+ */
 static const int sc_sync[] = {
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmmsg),
-	SCMP_SYS(sendmmsg), SCMP_SYS(getsockopt),
+	SCMP_SYS(sendmmsg), SCMP_SYS(getsockopt), SCMP_SYS(accept4),
+	SCMP_SYS(connect), SCMP_SYS(bind),
 };
 
 /* kernel: netlink I/O */
@@ -135,6 +139,35 @@ sandbox_common_args(scmp_filter_ctx ctx)
 	sandbox_rule(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0, NULL);
 }
 
+/*
+ * A TCP link's own connection is a new socket after every loss: IPv4 or
+ * IPv6 streams only, and of the options only those it sets (buffers
+ * beyond net.core.wmem_max would need CAP_NET_ADMIN, which sync lacks).
+ */
+static void
+sandbox_sync(scmp_filter_ctx ctx)
+{
+	const int		 fam[] = { AF_INET, AF_INET6 };
+	const int		 opt[] = { SO_KEEPALIVE, SO_SNDBUF };
+	const uint32_t		 flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+	struct scmp_arg_cmp	 c[3];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		c[0] = SCMP_A0(SCMP_CMP_EQ, fam[i]);
+		c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, (uint32_t)~flags,
+		    SOCK_STREAM);
+		c[2] = SCMP_A2(SCMP_CMP_EQ, 0);
+		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3, c);
+	}
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		c[0] = SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET);
+		c[1] = SCMP_A2(SCMP_CMP_EQ, opt[i]);
+		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2, c);
+	}
+	sandbox_allow(ctx, sc_sync, sizeof(sc_sync) / sizeof(sc_sync[0]));
+}
+
 static void
 sandbox_role_args(scmp_filter_ctx ctx, int role)
 {
@@ -165,7 +198,7 @@ sandbox_role_args(scmp_filter_ctx ctx, int role)
 		    sizeof(sc_monitor) / sizeof(sc_monitor[0]));
 		break;
 	case PROC_SYNC:
-		sandbox_allow(ctx, sc_sync, sizeof(sc_sync) / sizeof(sc_sync[0]));
+		sandbox_sync(ctx);
 		break;
 	case PROC_KERNEL:
 		c[0] = SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET);

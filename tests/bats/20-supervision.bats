@@ -49,6 +49,18 @@ kill_child_test() {
 	DPID=
 }
 
+@test "sync may open TCP connections only: a datagram socket is a violation" {
+	[ "${CTSYNCD_SANITIZE:-0}" = 1 ] &&
+	    skip "sanitizer builds log seccomp violations instead of killing"
+	CTSYNCD_TEST_SECCOMP=sync-udp ip netns exec "$NS" "$CTSYNCD_TEST" \
+	    -d -C "$CONF" 2> "$DLOG" &
+	DPID=$!
+	rc=0; wait "$DPID" || rc=$?
+	DPID=
+	[ "$rc" -ne 0 ]
+	grep -q "sync process (pid [0-9]*) killed by signal 31 (SIGSYS): seccomp violation, syscall socket " "$DLOG"
+}
+
 @test "the production binary has no seccomp test trigger" {
 	CTSYNCD_TEST_SECCOMP=sync cts_start
 	sleep 0.5

@@ -147,3 +147,20 @@ EOF
 	WAIT_TICKS=300 wait_for 2000 node_ext_count 2
 	diff <(node_kernel 1) <(node_ext 2)
 }
+
+@test "NOTRACK/TCP: ctsyncd -> conntrackd" {
+	interop NOTRACK tcp4 ctsyncd
+}
+
+@test "NOTRACK/TCP: conntrackd -> ctsyncd" {
+	interop NOTRACK tcp4 conntrackd
+	diff <(node_kernel 1) <(node_ext 2)
+}
+
+@test "FTFW/TCP: ctsyncd -> conntrackd" {
+	interop FTFW tcp4 ctsyncd
+}
+
+@test "FTFW/TCP: conntrackd -> ctsyncd" {
+	interop FTFW tcp4 conntrackd
+}

@@ -98,7 +98,7 @@ sync_teardown() {
 	return 0
 }
 
-# transport block for node i talking to node j: udp4 udp6 mcast4 mcast6 tcp4
+# transport block for node i talking to node j: udp4 udp6 mcast4 tcp4 tcp6
 transport_block() {
 	local t="$1" i="$2" j="$3" l="${4:-s0}" def="${5:-}" net=77
 	[ "$l" = s1 ] && net=78
@@ -135,6 +135,15 @@ EOF
 	TCP $def {
 		IPv4_address 169.254.$net.$i
 		IPv4_Destination_Address 169.254.$net.$j
+		Port 3790
+		Interface $l
+	}
+EOF
+	;;
+	tcp6) cat <<EOF
+	TCP $def {
+		IPv6_address fd$net::$i
+		IPv6_Destination_Address fd$net::$j
 		Port 3790
 		Interface $l
 	}
