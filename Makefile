@@ -45,10 +45,11 @@ ENTRY_OBJS  := daemon/ctentry.o daemon/ctnfct.o
 NET_OBJS    := net/wire.o net/wire_ct.o net/wire_exp.o
 DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o \
 	       daemon/log.o daemon/sync.o daemon/kernel.o daemon/cache.o \
-	       daemon/ctnl.o daemon/kfilter.o daemon/kdump.o daemon/kwrite.o \
+	       daemon/ctnl.o daemon/ctmnl.o daemon/kfilter.o daemon/kdump.o \
+	       daemon/kwrite.o \
 	       daemon/intcache.o daemon/scommit.o daemon/ctldump.o \
 	       daemon/mlink.o daemon/txq.o daemon/smode.o daemon/ftfw.o \
-	       daemon/extcache.o net/link.o \
+	       daemon/extcache.o net/link.o net/link_tcp.o \
 	       $(ENTRY_OBJS) $(NET_OBJS) \
 	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/netstats.o \
@@ -56,13 +57,13 @@ CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/netstats.o \
 	       $(ENTRY_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 
 UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep test_ctentry \
-	       test_cache test_wire
+	       test_cache test_wire test_ctmnl
 FUZZERS     := fuzz_imsg fuzz_config fuzz_wire
 
 BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
 
 .PHONY: all check unit bats fuzz fuzz-short lint-man install clean deps \
-	demo bench
+	demo bench bench-commit bench-replicate
 all: $(BINS)
 
 $(B)/%.o: %.c $(wildcard include/*.h daemon/*.h net/*.h tests/unit/*.h) $(B)/daemon/parse.h
@@ -106,6 +107,9 @@ $(B)/tests/test_ctentry: $(B)/tests/unit/test_ctentry.o $(addprefix $(B)/,$(ENTR
 $(B)/tests/test_cache: $(B)/tests/unit/test_cache.o $(B)/daemon/cache.o \
 	    $(B)/daemon/ctentry.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_ctmnl: $(B)/tests/unit/test_ctmnl.o $(B)/daemon/ctmnl.o \
+	    $(addprefix $(B)/,$(ENTRY_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_wire: $(B)/tests/unit/test_wire.o \
 	    $(addprefix $(B)/,$(filter net/wire%,$(NET_OBJS))) \
 	    $(B)/daemon/ctentry.o
@@ -140,7 +144,7 @@ $(FZ)/fuzz_wire: tests/fuzz/fuzz_wire.c $(patsubst %.o,%.c,$(filter net/wire%,$(
 	    daemon/ctentry.c \
 	    $(wildcard include/*.h net/*.h)
 	@mkdir -p $(FZ)
-	$(FUZZ_CC) $(FZFLAGS) -Inet -o $@ $(filter %.c,$^) $(PKG_LIBS)
+	$(FUZZ_CC) $(FZFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
 fuzz: $(addprefix $(FZ)/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do \
@@ -169,9 +173,15 @@ check: deps
 deps:
 	@sh tests/deps.sh
 
-# benchmarks: ratios against the kernel's raw rate and conntrackd, same run
+# benchmarks: ratios against the kernel's raw rate and conntrackd, same
+# run; both run even if the first fails.  BENCH_N="100000 1000000"
 bench: all $(TEST_TOOLS)
+	@rc=0; bash tests/bench/commit.sh $(B) $(BENCH_N) || rc=1; \
+	    bash tests/bench/replicate.sh $(B) $(BENCH_N) || rc=1; exit $$rc
+bench-commit: all $(TEST_TOOLS)
 	@bash tests/bench/commit.sh $(B) $(BENCH_N)
+bench-replicate: all $(TEST_TOOLS)
+	@bash tests/bench/replicate.sh $(B) $(BENCH_N)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

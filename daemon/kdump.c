@@ -16,6 +16,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ctentry.h"
+#include "ctmnl.h"
 #include "daemon.h"
 #include "kernel.h"
 #include "kfilter.h"
@@ -126,7 +127,7 @@ kdump_to_sync(const struct nlmsghdr *nlh, struct kdump_job *j)
 
 	if (j->table == KTABLE_CT) {
 		ci = kbatch_slot(&dump_ct, j->seq);
-		if (kernel_parse_ct(nlh, &ci->ct) == -1 ||
+		if (ctmnl_parse_ct(nlh, &ci->ct) == -1 ||
 		    !kfilter_ct_pass(&ci->ct)) {
 			kbatch_drop_last(&dump_ct);
 			return;
@@ -134,7 +135,7 @@ kdump_to_sync(const struct nlmsghdr *nlh, struct kdump_job *j)
 		ci->kind = CT_KIND_DUMP;
 	} else {
 		ei = kbatch_slot(&dump_exp, j->seq);
-		if (kernel_parse_exp(nlh, &ei->exp) == -1 ||
+		if (ctmnl_parse_exp(nlh, &ei->exp) == -1 ||
 		    !kfilter_exp_pass(&ei->exp)) {
 			kbatch_drop_last(&dump_exp);
 			return;

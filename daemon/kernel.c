@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
-#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ctentry.h"
+#include "ctmnl.h"
 #include "ctnl.h"
 #include "daemon.h"
 #include "kernel.h"
@@ -121,36 +121,7 @@ kbatch_drop_last(struct kbatch *b)
 		b->count--;
 }
 
-/* ---- parsing kernel messages into records ---- */
-
-int
-kernel_parse_ct(const struct nlmsghdr *nlh, struct ct_entry *e)
-{
-	struct nf_conntrack	*ct;
-	int			 rc = -1;
-
-	if ((ct = nfct_new()) == NULL)
-		fatal("nfct_new");
-	/* ctnfct_from_ct() returns only records ct_entry_check() accepts */
-	if (nfct_nlmsg_parse(nlh, ct) == 0 && ctnfct_from_ct(e, ct) == 0)
-		rc = 0;
-	nfct_destroy(ct);
-	return rc;
-}
-
-int
-kernel_parse_exp(const struct nlmsghdr *nlh, struct exp_entry *e)
-{
-	struct nf_expect	*exp;
-	int			 rc = -1;
-
-	if ((exp = nfexp_new()) == NULL)
-		fatal("nfexp_new");
-	if (nfexp_nlmsg_parse(nlh, exp) == 0 && ctnfct_from_exp(e, exp) == 0)
-		rc = 0;
-	nfexp_destroy(exp);
-	return rc;
-}
+/* ---- events ---- */
 
 static int
 event_kind(const struct nlmsghdr *nlh, uint8_t new_type, uint8_t del_type)
@@ -181,7 +152,7 @@ event_ct(const struct nlmsghdr *nlh, int kind)
 	struct ct_item	*it;
 
 	it = kbatch_slot(&ev_ct, 0);
-	if (kernel_parse_ct(nlh, &it->ct) == -1) {
+	if (ctmnl_parse_ct(nlh, &it->ct) == -1) {
 		kbatch_drop_last(&ev_ct);
 		kstats.events_unknown++;
 		return;
@@ -201,7 +172,7 @@ event_exp(const struct nlmsghdr *nlh, int kind)
 	struct exp_item	*it;
 
 	it = kbatch_slot(&ev_exp, 0);
-	if (kernel_parse_exp(nlh, &it->exp) == -1) {
+	if (ctmnl_parse_exp(nlh, &it->exp) == -1) {
 		kbatch_drop_last(&ev_exp);
 		kstats.events_unknown++;
 		return;

@@ -15,8 +15,6 @@
 #include "imsg.h"
 
 struct nlmsghdr;
-struct ct_entry;
-struct exp_entry;
 
 /* records for sync, collected into one imsg */
 struct kbatch {
@@ -44,8 +42,6 @@ void	kbatch_init(struct kbatch *, uint32_t, size_t);
 void	kbatch_flush(struct kbatch *);
 void	*kbatch_slot(struct kbatch *, uint32_t);
 void	kbatch_drop_last(struct kbatch *);
-int	kernel_parse_ct(const struct nlmsghdr *, struct ct_entry *);
-int	kernel_parse_exp(const struct nlmsghdr *, struct exp_entry *);
 void	kernel_drain_events(int);
 int	kernel_events_listen(int);
 int	kernel_events_paused(void);

@@ -14,19 +14,18 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
-#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nf_conntrack_common.h>
-#include <linux/netfilter/nf_conntrack_tcp.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ctentry.h"
+#include "ctmnl.h"
 #include "daemon.h"
 #include "kernel.h"
 #include "kfilter.h"
 #include "log.h"
 
-#define KW_MSG_MAX	2048		/* one ctnetlink request, generous */
+#define KW_MSG_MAX	CTMNL_MSG_MAX	/* one ctnetlink request */
 #define KW_BATCH_MAX	256		/* messages per sendmsg */
 #define KW_BUF_SIZE	(KW_MSG_MAX * KW_BATCH_MAX)
 #define KW_DRAIN_ROUNDS	1024		/* event reads after one batch */
@@ -127,34 +126,6 @@ kw_send(struct kw_batch *b)
 
 /* ---- building requests ---- */
 
-static void
-nat_from_reply(struct nf_conntrack *nf, const struct ct_entry *e)
-{
-	if (!(e->flags & CTE_F_REPL))
-		return;
-	/* the reply tuple's destination is where SNAT sent the packets */
-	if ((e->status & IPS_SRC_NAT) && memcmp(e->repl.dst, e->orig.src,
-	    sizeof(e->orig.src)) != 0) {
-		if (e->orig.l3 == AF_INET)
-			nfct_set_attr_u32(nf, ATTR_SNAT_IPV4, e->repl.dst[0]);
-		else
-			nfct_set_attr(nf, ATTR_SNAT_IPV6, e->repl.dst);
-	}
-	if ((e->status & IPS_SRC_NAT) && ct_proto_has_ports(e->orig.l4) &&
-	    e->repl.dport != e->orig.sport)
-		nfct_set_attr_u16(nf, ATTR_SNAT_PORT, e->repl.dport);
-	if ((e->status & IPS_DST_NAT) && memcmp(e->repl.src, e->orig.dst,
-	    sizeof(e->orig.dst)) != 0) {
-		if (e->orig.l3 == AF_INET)
-			nfct_set_attr_u32(nf, ATTR_DNAT_IPV4, e->repl.src[0]);
-		else
-			nfct_set_attr(nf, ATTR_DNAT_IPV6, e->repl.src);
-	}
-	if ((e->status & IPS_DST_NAT) && ct_proto_has_ports(e->orig.l4) &&
-	    e->repl.sport != e->orig.dport)
-		nfct_set_attr_u16(nf, ATTR_DNAT_PORT, e->repl.sport);
-}
-
 /*
  * What conntrackd does to a cached entry before creating it: the reply
  * tuple is the inverse of the original plus NAT (the kernel mangles it),
@@ -163,68 +134,37 @@ nat_from_reply(struct nf_conntrack *nf, const struct ct_entry *e)
  * say IPS_CONFIRMED or the kernel answers EBUSY.
  */
 static void
-kw_ct_object(struct nf_conntrack *nf, const struct ct_entry *in)
-{
-	struct ct_entry	e = *in;
-	uint8_t		liberal = IP_CT_TCP_FLAG_BE_LIBERAL;
-
-	e.flags &= ~CTE_F_REPL;
-	/* the kernel refuses a status that changes these bits (EBUSY) */
-	e.status &= ~IPS_EXPECTED;
-	e.status |= IPS_CONFIRMED;
-	ctnfct_to_ct(nf, &e);
-	nat_from_reply(nf, in);
-	if (e.orig.l4 == IPPROTO_TCP && !kconf->sync.tcp_window_tracking) {
-		nfct_set_attr_u8(nf, ATTR_TCP_FLAGS_ORIG, liberal);
-		nfct_set_attr_u8(nf, ATTR_TCP_MASK_ORIG, liberal);
-		nfct_set_attr_u8(nf, ATTR_TCP_FLAGS_REPL, liberal);
-		nfct_set_attr_u8(nf, ATTR_TCP_MASK_REPL, liberal);
-	}
-}
-
-static void
 kw_add_ct(struct kw_batch *b, const struct ct_entry *e, int del)
 {
-	struct nf_conntrack	*nf;
-	struct nlmsghdr		*nlh;
-	struct ct_entry		 key;
+	struct nlmsghdr	*nlh;
+	uint32_t	 status;
 
-	if ((nf = nfct_new()) == NULL)
-		fatal("nfct_new");
 	if (del) {
 		/* the original tuple and zone find it */
-		memset(&key, 0, sizeof(key));
-		key.orig = e->orig;
-		key.zone = e->zone;
-		key.flags = e->flags & CTE_F_ZONE;
-		ctnfct_to_ct(nf, &key);
 		nlh = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_DELETE), 0, e->orig.l3);
+		ctmnl_put_ct_key(nlh, e);
 	} else {
-		kw_ct_object(nf, e);
+		/* the kernel refuses a status that changes these bits (EBUSY) */
+		status = (e->status & ~IPS_EXPECTED) | IPS_CONFIRMED;
 		nlh = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_NEW),
 		    NLM_F_CREATE | NLM_F_EXCL, e->orig.l3);
+		ctmnl_put_ct_new(nlh, e, status,
+		    !kconf->sync.tcp_window_tracking);
 	}
-	nfct_nlmsg_build(nlh, nf);
-	nfct_destroy(nf);
 	kw_done(b, nlh);
 }
 
 static void
 kw_add_exp(struct kw_batch *b, const struct exp_entry *e, int del)
 {
-	struct nf_expect	*nf;
-	struct nlmsghdr		*nlh;
+	struct nlmsghdr	*nlh;
 
-	if ((nf = nfexp_new()) == NULL)
-		fatal("nfexp_new");
-	ctnfct_to_exp(nf, e);
 	if (del)
 		nlh = kw_put(b, EXP_TYPE(IPCTNL_MSG_EXP_DELETE), 0, e->tuple.l3);
 	else
 		nlh = kw_put(b, EXP_TYPE(IPCTNL_MSG_EXP_NEW),
 		    NLM_F_CREATE | NLM_F_EXCL, e->tuple.l3);
-	nfexp_nlmsg_build(nlh, nf);
-	nfexp_destroy(nf);
+	ctmnl_put_exp(nlh, e);
 	kw_done(b, nlh);
 }
 
@@ -533,13 +473,12 @@ kop_flush(uint32_t arg)
 void
 kop_dump_record(const struct nlmsghdr *nlh, uint32_t table, int action)
 {
-	struct nf_conntrack	*nf;
-	struct nlmsghdr		*req;
-	struct ct_entry		 e, key;
-	uint32_t		 purge = kconf->sync.purge_timeout;
-	struct kw_batch		*b = &kwb_op;
+	struct nlmsghdr	*req;
+	struct ct_entry	 e;
+	uint32_t	 purge = kconf->sync.purge_timeout;
+	struct kw_batch	*b = &kwb_op;
 
-	if (table != KTABLE_CT || kernel_parse_ct(nlh, &e) == -1)
+	if (table != KTABLE_CT || ctmnl_parse_ct(nlh, &e) == -1)
 		return;
 	if (action == KDUMP_DELETE) {
 		if (!kfilter_ct_pass(&e))
@@ -548,19 +487,9 @@ kop_dump_record(const struct nlmsghdr *nlh, uint32_t table, int action)
 	} else {
 		if ((e.flags & CTE_F_TIMEOUT) && e.timeout <= purge)
 			return;
-		memset(&key, 0, sizeof(key));
-		key.orig = e.orig;
-		key.zone = e.zone;
-		key.flags = (e.flags & CTE_F_ZONE) | CTE_F_TIMEOUT;
-		key.timeout = purge;
-		if ((nf = nfct_new()) == NULL)
-			fatal("nfct_new");
-		ctnfct_to_ct(nf, &key);
 		/* an update must not touch the status: the kernel says EBUSY */
-		nfct_attr_unset(nf, ATTR_STATUS);
 		req = kw_put(b, CT_TYPE(IPCTNL_MSG_CT_NEW), 0, e.orig.l3);
-		nfct_nlmsg_build(req, nf);
-		nfct_destroy(nf);
+		ctmnl_put_ct_timeout(req, &e, purge);
 		kw_done(b, req);
 	}
 	if (b->n >= KW_BATCH_MAX)
