@@ -215,6 +215,7 @@ netstats_json(const struct sync_stats *ss)
 	json_uint("bypass_sent", n->bypass_sent);
 	json_uint("bypass_queued", n->bypass_queued);
 	json_uint("bypass_dropped", n->bypass_dropped);
+	json_uint("inject_sent", n->inject_sent);
 	json_uint("bulk_sends", n->bulk_sends);
 	json_uint("external_expired", n->ext_expired);
 	json_int("last_recv_uptime", n->last_recv);

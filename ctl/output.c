@@ -128,6 +128,8 @@ kernel_json(const struct kernel_stats *k)
 	json_uint("commit_failed", k->commit_failed);
 	json_uint("commit_retried", k->commit_retried);
 	json_uint("timers_reset", k->timers_reset);
+	json_uint("inject_ok", k->inject_ok);
+	json_uint("inject_failed", k->inject_failed);
 	json_uint("imsg_refused", k->imsg_refused);
 	json_uint("buffer_size_max", k->netlink_bufsize_max);
 	json_close();
@@ -194,6 +196,9 @@ kernel_text(const struct kernel_stats *k)
 	    (unsigned long long)k->commit_retried);
 	printf("\ttimers shortened:\t\t%12llu\n",
 	    (unsigned long long)k->timers_reset);
+	printf("\tinjected OK/failed:\t\t%12llu/%12llu\n",
+	    (unsigned long long)k->inject_ok,
+	    (unsigned long long)k->inject_failed);
 	printf("\trefused messages from sync:\t%12llu\n",
 	    (unsigned long long)k->imsg_refused);
 	printf("\tbuffer size max (in bytes):\t%12llu\n\n",

@@ -66,6 +66,79 @@ ext_log_bad(const struct wire_msg *m, const char *why)
 	    m->type, m->seq, why);
 }
 
+/*
+ * DisableExternalCache: what peers send is written to the kernel as it
+ * arrives, in batches the kernel process checks like commits.  A batch
+ * goes when full and at the end of every datagram.
+ */
+#define INJECT_DEFAULT_TIMEOUT	60	/* the peer sent none (CommitTimeout) */
+
+static struct inject_buf {
+	struct ct_batch_hdr	 h;
+	union {
+		struct ct_item	 ct[SYNC_BATCH_MAX];
+		struct exp_item	 exp[SYNC_BATCH_MAX];
+	} u;
+} inj[2];			/* [0] conntracks, [1] expectations */
+
+static void
+inject_flush_one(int exp)
+{
+	struct inject_buf	*b = &inj[exp];
+	size_t			 isz = exp ? sizeof(struct exp_item) :
+				    sizeof(struct ct_item);
+
+	if (b->h.count == 0)
+		return;
+	child_send_peer(exp ? IMSG_KERNEL_INJECT_EXP : IMSG_KERNEL_INJECT_CT,
+	    0, b, sizeof(b->h) + b->h.count * isz);
+	sy.net.inject_sent += b->h.count;
+	b->h.count = 0;
+}
+
+void
+extcache_flush(void)
+{
+	inject_flush_one(0);
+	inject_flush_one(1);
+}
+
+static void
+inject_ct(struct ct_entry *ct, int op)
+{
+	struct inject_buf	*b = &inj[0];
+	struct ct_item		*it = &b->u.ct[b->h.count];
+
+	if (op != 2 && !(ct->flags & CTE_F_TIMEOUT)) {
+		ct->flags |= CTE_F_TIMEOUT;
+		ct->timeout = INJECT_DEFAULT_TIMEOUT;
+	}
+	memset(it, 0, sizeof(*it));
+	it->kind = op == 0 ? CT_KIND_NEW : op == 1 ? CT_KIND_UPDATE :
+	    CT_KIND_DESTROY;
+	it->ct = *ct;
+	if (++b->h.count == SYNC_BATCH_MAX)
+		inject_flush_one(0);
+}
+
+static void
+inject_exp(struct exp_entry *exp, int op)
+{
+	struct inject_buf	*b = &inj[1];
+	struct exp_item		*it = &b->u.exp[b->h.count];
+
+	if (op != 2 && !(exp->flags & EXE_F_TIMEOUT)) {
+		exp->flags |= EXE_F_TIMEOUT;
+		exp->timeout = INJECT_DEFAULT_TIMEOUT;
+	}
+	memset(it, 0, sizeof(*it));
+	it->kind = op == 0 ? CT_KIND_NEW : op == 1 ? CT_KIND_UPDATE :
+	    CT_KIND_DESTROY;
+	it->exp = *exp;
+	if (++b->h.count == SYNC_BATCH_MAX)
+		inject_flush_one(1);
+}
+
 void
 extcache_apply(const struct wire_msg *m)
 {
@@ -79,7 +152,10 @@ extcache_apply(const struct wire_msg *m)
 			ext_log_bad(m, why);
 			return;
 		}
-		ext_store(sy.ext_ct, &ct, m->type - WIRE_CT_NEW);
+		if (sy.conf->sync.disable_external_cache)
+			inject_ct(&ct, m->type - WIRE_CT_NEW);
+		else
+			ext_store(sy.ext_ct, &ct, m->type - WIRE_CT_NEW);
 		return;
 	}
 	if ((why = wire_parse_exp(m->payload, m->plen, &exp,
@@ -88,7 +164,11 @@ extcache_apply(const struct wire_msg *m)
 		return;
 	}
 	/* cached even without ExpectationSync here, as conntrackd does */
-	if (sy.ext_exp != NULL)
+	if (sy.ext_exp == NULL)
+		return;
+	if (sy.conf->sync.disable_external_cache)
+		inject_exp(&exp, m->type - WIRE_EXP_NEW);
+	else
 		ext_store(sy.ext_exp, &exp, m->type - WIRE_EXP_NEW);
 }
 

@@ -390,6 +390,12 @@ kernel_dispatch(struct imsg *imsg, int from)
 	case IMSG_KERNEL_COMMIT_EXP:
 		why = kcommit_exp(imsg);
 		break;
+	case IMSG_KERNEL_INJECT_CT:
+		why = kinject_ct(imsg);
+		break;
+	case IMSG_KERNEL_INJECT_EXP:
+		why = kinject_exp(imsg);
+		break;
 	default:
 		why = "unexpected message type";
 		break;

@@ -57,6 +57,8 @@ int	kdump_start_op(uint32_t, int, uint32_t);
 /* kwrite.c */
 const char *kcommit_ct(struct imsg *);
 const char *kcommit_exp(struct imsg *);
+const char *kinject_ct(struct imsg *);
+const char *kinject_exp(struct imsg *);
 void	kop_request(struct imsg *);
 void	kop_dump_record(const struct nlmsghdr *, uint32_t, int);
 void	kop_dump_done(int, int);

@@ -260,46 +260,20 @@ kw_log_failure(const char *what, uint32_t failed, int err)
 }
 
 /*
- * One commit batch.  Entries that exist already are deleted and created
- * once more, as conntrackd does, in a second batch of pairs.
+ * Entries that exist already are deleted and created once more, as
+ * conntrackd does, in batches of pairs.
  */
 static void
-kw_commit(int exp, uint32_t seq, uint32_t count)
+kw_recreate(int exp, const char *items, const uint32_t *retry,
+    uint32_t nretry, uint32_t *ok, uint32_t *failed, int *first_err)
 {
-	uint32_t	i, ok = 0, failed = 0, nretry = 0;
-	uint32_t	retry[KW_BATCH_MAX];
-	int		first_err = 0;
-	size_t		isz = exp ? sizeof(struct exp_item) :
-			    sizeof(struct ct_item);
-	const char	*items = inbuf + sizeof(struct ct_batch_hdr);
 	struct kw_batch	*b = &kwb_commit;
+	size_t		 isz = exp ? sizeof(struct exp_item) :
+			    sizeof(struct ct_item);
+	uint32_t	 n, j;
 
-	kw_reset(b);
-	for (i = 0; i < count; i++) {
-		if (exp)
-			kw_add_exp(b, &((const struct exp_item *)
-			    (items + i * isz))->exp, 0);
-		else
-			kw_add_ct(b, &((const struct ct_item *)
-			    (items + i * isz))->ct, 0);
-	}
-	(void)kw_send(b);
-	for (i = 0; i < count; i++) {
-		if (b->err[i] == EEXIST)
-			retry[nretry++] = i;
-		else if (b->err[i] == 0)
-			ok++;
-		else {
-			failed++;
-			first_err = first_err ? first_err : b->err[i];
-		}
-	}
-	/* pairs: delete (ignored result) then create */
-	for (; nretry > 0; nretry -= nretry > KW_BATCH_MAX / 2 ?
-	    KW_BATCH_MAX / 2 : nretry) {
-		uint32_t n = nretry > KW_BATCH_MAX / 2 ? KW_BATCH_MAX / 2 :
-		    nretry, j;
-
+	for (; nretry > 0; nretry -= n) {
+		n = nretry > KW_BATCH_MAX / 2 ? KW_BATCH_MAX / 2 : nretry;
 		kw_reset(b);
 		for (j = 0; j < n; j++) {
 			const char *p = items + retry[nretry - 1 - j] * isz;
@@ -316,14 +290,67 @@ kw_commit(int exp, uint32_t seq, uint32_t count)
 		kstats.commit_retried += n;
 		for (j = 0; j < n; j++) {
 			if (b->err[2 * j + 1] == 0)
-				ok++;
+				(*ok)++;
 			else {
-				failed++;
-				first_err = first_err ? first_err :
+				(*failed)++;
+				*first_err = *first_err ? *first_err :
 				    b->err[2 * j + 1];
 			}
 		}
 	}
+}
+
+static void
+kw_add_item(struct kw_batch *b, int exp, const char *p, int del)
+{
+	if (exp)
+		kw_add_exp(b, &((const struct exp_item *)p)->exp, del);
+	else
+		kw_add_ct(b, &((const struct ct_item *)p)->ct, del);
+}
+
+/*
+ * One batch of records to write: created (commit, and inject's NEW and
+ * UPDATE) or deleted (inject's DESTROY, where "already gone" is fine).
+ */
+static void
+kw_write(int exp, uint32_t count, uint32_t *ok, uint32_t *failed,
+    int *first_err)
+{
+	uint32_t	i, nretry = 0;
+	uint32_t	retry[KW_BATCH_MAX];
+	size_t		isz = exp ? sizeof(struct exp_item) :
+			    sizeof(struct ct_item);
+	const char	*items = inbuf + sizeof(struct ct_batch_hdr);
+	struct kw_batch	*b = &kwb_commit;
+	int		del;
+
+	kw_reset(b);
+	for (i = 0; i < count; i++)
+		kw_add_item(b, exp, items + i * isz,
+		    items[i * isz] == CT_KIND_DESTROY);
+	(void)kw_send(b);
+	for (i = 0; i < count; i++) {
+		del = items[i * isz] == CT_KIND_DESTROY;
+		if (!del && b->err[i] == EEXIST)
+			retry[nretry++] = i;
+		else if (b->err[i] == 0 || (del && b->err[i] == ENOENT))
+			(*ok)++;
+		else {
+			(*failed)++;
+			*first_err = *first_err ? *first_err : b->err[i];
+		}
+	}
+	kw_recreate(exp, items, retry, nretry, ok, failed, first_err);
+}
+
+static void
+kw_commit(int exp, uint32_t seq, uint32_t count)
+{
+	uint32_t	ok = 0, failed = 0;
+	int		first_err = 0;
+
+	kw_write(exp, count, &ok, &failed, &first_err);
 	kw_log_failure(exp ? "expectations" : "entries", failed, first_err);
 	kw_commit_ack(seq, ok, failed);
 }
@@ -370,6 +397,96 @@ kcommit_exp(struct imsg *imsg)
 		return "expectation commit without ExpectationSync";
 	}
 	return kw_commit_msg(imsg, 1);
+}
+
+/* ---- DisableExternalCache: the peers' state, written as it arrives ---- */
+
+static const char *
+kw_inject_item(uint8_t kind, uint8_t origin, const uint8_t *pad,
+    size_t padlen)
+{
+	size_t	i;
+
+	if (kind != CT_KIND_NEW && kind != CT_KIND_UPDATE &&
+	    kind != CT_KIND_DESTROY)
+		return "inject record of an unknown kind";
+	if (origin != 0)
+		return "inject record with an origin";
+	for (i = 0; i < padlen; i++)
+		if (pad[i] != 0)
+			return "non-zero padding";
+	return NULL;
+}
+
+static const char *
+kw_inject_check(int exp, const char *p)
+{
+	const struct ct_item	*ci = (const struct ct_item *)p;
+	const struct exp_item	*ei = (const struct exp_item *)p;
+	const char		*why;
+
+	if (exp) {
+		if ((why = kw_inject_item(ei->kind, ei->origin, ei->pad0,
+		    sizeof(ei->pad0))) != NULL ||
+		    (why = exp_entry_check(&ei->exp)) != NULL)
+			return why;
+		if (ei->kind != CT_KIND_DESTROY &&
+		    (!(ei->exp.flags & EXE_F_TIMEOUT) || ei->exp.timeout == 0))
+			return "inject record without a timeout";
+		return NULL;
+	}
+	if ((why = kw_inject_item(ci->kind, ci->origin, ci->pad0,
+	    sizeof(ci->pad0))) != NULL ||
+	    (why = ct_entry_check(&ci->ct)) != NULL)
+		return why;
+	if (ci->kind != CT_KIND_DESTROY &&
+	    (!(ci->ct.flags & CTE_F_TIMEOUT) || ci->ct.timeout == 0))
+		return "inject record without a timeout";
+	return NULL;
+}
+
+/* Refused whole on any bad record, as a commit batch is. */
+static const char *
+kw_inject_msg(struct imsg *imsg, int exp)
+{
+	struct ct_batch_hdr	 h;
+	const char		*why;
+	size_t			 isz = exp ? sizeof(struct exp_item) :
+				    sizeof(struct ct_item);
+	uint32_t		 ok = 0, failed = 0;
+	int			 count, i, first_err = 0;
+
+	if (!kconf->sync.disable_external_cache)
+		return "inject without DisableExternalCache";
+	if (exp && !kconf->sync.expect_sync)
+		return "expectation inject without ExpectationSync";
+	if ((count = kw_batch_check(imsg, isz, &h)) == -1)
+		return "bad batch length or count";
+	for (i = 0; i < count; i++)
+		if ((why = kw_inject_check(exp, inbuf + sizeof(h) + i * isz))
+		    != NULL)
+			return why;
+	kw_write(exp, h.count, &ok, &failed, &first_err);
+	kstats.inject_ok += ok;
+	kstats.inject_failed += failed;
+	if (failed > 0) {
+		kernel_count_errno(first_err);
+		log_debug("inject: %u of %u records failed (first error: %s)",
+		    failed, h.count, strerror(first_err));
+	}
+	return NULL;
+}
+
+const char *
+kinject_ct(struct imsg *imsg)
+{
+	return kw_inject_msg(imsg, 0);
+}
+
+const char *
+kinject_exp(struct imsg *imsg)
+{
+	return kw_inject_msg(imsg, 1);
 }
 
 /* ---- control operations: -F and -t ---- */

@@ -122,10 +122,10 @@ smode_rx(int link, const uint8_t *buf, size_t len,
 		switch (wire_next(buf + off, len - off, &m)) {
 		case WIRE_E_TRUNCATED:
 			bad_msg(&sy.net.truncated);
-			return;
+			goto done;
 		case WIRE_E_BAD_SIZE:
 			bad_msg(&sy.net.bad_size);
-			return;
+			goto done;
 		case WIRE_E_VERSION:
 			bad_msg(&sy.net.bad_version);
 			break;
@@ -138,6 +138,8 @@ smode_rx(int link, const uint8_t *buf, size_t len,
 		}
 		off += m.len;
 	}
+done:
+	extcache_flush();
 }
 
 /* -B, or a peer's RESYNC: every internal object goes out again. */

@@ -116,6 +116,7 @@ int64_t	smode_next_timer(void);
 
 /* extcache.c */
 void	extcache_apply(const struct wire_msg *);
+void	extcache_flush(void);
 void	extcache_timer(int64_t);
 int64_t	extcache_next_timer(void);
 int64_t	extcache_expires(const struct cache_obj *);

@@ -73,6 +73,8 @@ enum imsg_type {
 	IMSG_KERNEL_COMMIT_ACK,		/* struct kernel_commit_ack */
 	IMSG_KERNEL_FLUSHED,		/* struct kernel_dump_req: -F done */
 	IMSG_KERNEL_OVERRUN,		/* empty: event socket overran */
+	IMSG_KERNEL_INJECT_CT,		/* ct_batch_hdr + ct_item[] */
+	IMSG_KERNEL_INJECT_EXP,		/* ct_batch_hdr + exp_item[] */
 
 	/* any direction: flow control */
 	IMSG_XOFF = 400,
@@ -219,6 +221,8 @@ struct kernel_stats {
 	uint64_t	commit_retried;		/* EEXIST: delete + create */
 	uint64_t	timers_reset;
 	uint64_t	imsg_refused;		/* failed validation */
+	uint64_t	inject_ok;		/* DisableExternalCache */
+	uint64_t	inject_failed;
 	int32_t		nl_errno[KSTAT_ERRNO_SLOTS];	/* 0 = free slot */
 	uint64_t	nl_errors[KSTAT_ERRNO_SLOTS];
 	uint64_t	nl_errors_other;
@@ -292,6 +296,7 @@ struct sync_net_stats {
 	uint64_t	bypass;			/* DisableInternalCache set */
 	uint64_t	bypass_sent;
 	uint64_t	bypass_new, bypass_upd, bypass_del;
+	uint64_t	inject_sent;		/* DisableExternalCache */
 	uint64_t	bypass_queued;
 	uint64_t	bypass_dropped;
 	uint64_t	txq_len, txq_max;

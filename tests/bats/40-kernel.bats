@@ -303,3 +303,31 @@ inject() {
 	grep -q "unexpected KERNEL_CT_EVENTS" "$DLOG"
 	[ ! -e "$SOCK" ]
 }
+
+@test "kernel refuses inject batches: without DisableExternalCache, and bad ones whole" {
+	# the option is off: even a good batch is refused
+	inject inject-good
+	grep -q "refusing.*inject without DisableExternalCache" "$DLOG"
+	[ "$(kernel_count)" -eq 0 ]
+	"$CTL" -C "$CONF" -k >/dev/null
+	cts_wait_exit "$DPID"
+	DPID=
+	export CTS_SYNC_EXTRA="	Mode NOTRACK { DisableExternalCache on }"
+	sed -i '/Mode FTFW { }/d' "$CONF"
+	cts_write_conf
+	sed -i '/Mode FTFW { }/d' "$CONF"
+	inject inject-good
+	wait_for 2 kernel_count
+	"$CTL" -C "$CONF" -k >/dev/null
+	cts_wait_exit "$DPID"
+	DPID=
+	ip netns exec "$NS" conntrack -F >/dev/null 2>&1
+	for rule in kind origin padding family flags timeout zone status; do
+		inject "inject-$rule"
+		grep -q "refusing" "$DLOG" || { echo "rule $rule"; false; }
+		[ "$(kernel_count)" -eq 0 ] || { echo "rule $rule"; false; }
+		"$CTL" -C "$CONF" -k >/dev/null
+		cts_wait_exit "$DPID"
+		DPID=
+	done
+}

@@ -421,3 +421,27 @@ PY
 	wait_for 6 node_ext_count 2
 	diff <(node_kernel 1) <(node_ext 2)
 }
+
+@test "FTFW with DisableExternalCache: the peer's state goes straight into the kernel" {
+	node_conf 1 ctsyncd FTFW udp4 2
+	node_conf 2 ctsyncd FTFW udp4 1 "DisableExternalCache on"
+	node_start 1
+	node_start 2
+	node_populate 1
+	wait_for 7 node_kernel_count 2
+	diff <(node_kernel 1) <(node_kernel 2)
+	[ "$(node_ext_count 2)" -eq 0 ]
+	node_ct 1 -U -s 198.51.100.1 -m 99
+	wait_for 1 sh -c "ip netns exec '${NSN[2]}' conntrack -L 2>/dev/null |
+	    grep -c 'mark=99'"
+	node_ct 1 -D -p udp
+	wait_for 6 node_kernel_count 2
+	diff <(node_kernel 1) <(node_kernel 2)
+	# what fw2 injected is not sent back: fw1 hears nothing new
+	sleep 1.5
+	[ "$(node_ext_count 1)" -eq 0 ]
+	run node_ctl 2 -c
+	[ "$status" -eq 0 ]
+	[ "$(node_ctl 2 -j -s runtime | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["kernel"]["inject_failed"])')" = 0 ]
+}

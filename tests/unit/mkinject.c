@@ -3,6 +3,8 @@
  * sends to the kernel process (CTSYNCD_TEST_INJECT, see testhook.c): a
  * commit batch of two conntracks where the second breaks RULE.  "good"
  * breaks nothing, so the same test proves the path creates entries.
+ * "inject-RULE" does the same with a DisableExternalCache inject batch
+ * (where "kind" means a record of no inject kind).
  * Format: u32 type, u32 length, payload (host order).
  */
 #include <sys/types.h>
@@ -17,6 +19,8 @@
 #include "ctsyncd.h"
 
 #define IPS_CONFIRMED_SEEN_ASSURED	(0x8 | 0x2 | 0x4)
+
+static uint32_t	batch_type = IMSG_KERNEL_COMMIT_CT;
 
 static void
 emit(uint32_t type, const void *p, uint32_t len)
@@ -49,7 +53,11 @@ struct rule {
 	void		(*apply)(struct ct_item *);
 };
 
-static void r_kind(struct ct_item *it) { it->kind = CT_KIND_DESTROY; }
+static void r_kind(struct ct_item *it)
+{
+	it->kind = batch_type == IMSG_KERNEL_COMMIT_CT ? CT_KIND_DESTROY :
+	    CT_KIND_DUMP;
+}
 static void r_origin(struct ct_item *it) { it->origin = CT_ORIGIN_SELF; }
 static void r_padding(struct ct_item *it) { it->pad0[3] = 1; }
 static void r_family(struct ct_item *it) { it->ct.orig.l3 = 99; }
@@ -98,7 +106,7 @@ batch(void (*apply)(struct ct_item *), int count_delta)
 		apply(&b.it[1]);
 	b.h.count = 2 + count_delta;
 	b.h.seq = 1;
-	emit(IMSG_KERNEL_COMMIT_CT, &b, sizeof(b));
+	emit(batch_type, &b, sizeof(b));
 }
 
 int
@@ -106,14 +114,20 @@ main(int argc, char *argv[])
 {
 	struct kernel_dump_req	d;
 	struct ct_batch_hdr	h;
+	const char		*rule;
 	size_t			i;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mkinject rule\n");
 		return 2;
 	}
+	rule = argv[1];
+	if (strncmp(rule, "inject-", 7) == 0) {
+		batch_type = IMSG_KERNEL_INJECT_CT;
+		rule += 7;
+	}
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		if (strcmp(argv[1], rules[i].name) == 0) {
+		if (strcmp(rule, rules[i].name) == 0) {
 			batch(rules[i].apply, 0);
 			return 0;
 		}
