@@ -620,9 +620,14 @@ control_status_reply(struct ctl_conn *c, int role, const struct imsg *imsg)
 	st.sync = ss;
 	/*
 	 * In sync with the peers: replicating, start-up dump merged, no
-	 * overrun waiting for a resync.  Without replication, never.
+	 * overrun waiting for a resync, a peer heard from (in FTFW: the
+	 * HELLO handshake done) and no live peer lost on the way.
+	 * Without replication, never.
 	 */
-	st.in_sync = ss.replicating && ss.startup_done && !ss.resync_pending;
+	st.in_sync = ss.replicating && ss.startup_done && !ss.resync_pending &&
+	    ss.net.last_recv >= 0 &&
+	    (ss.mode != CONF_MODE_FTFW || (ss.net.peer_ok &&
+	    ss.net.peers_live > 0));
 	imsg_compose(&c->ibuf, IMSG_CTL_STATUS, 0, 0, -1, &st, sizeof(st));
 	control_result(c, CTL_RES_OK, "");
 	return 0;

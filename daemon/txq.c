@@ -115,6 +115,13 @@ void
 txq_ctl(uint8_t flags, uint32_t from, uint32_t to)
 {
 	struct ctlmsg	*c;
+	struct txnode	*n;
+
+	/* a link that cannot send must not pile up keep-alives */
+	if (flags == WIRE_F_ALIVE)
+		TAILQ_FOREACH(n, &ctlq, entry)
+			if (n->flags == WIRE_F_ALIVE)
+				return;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("control message");

@@ -43,9 +43,14 @@ replicates_all() {
 
 @test "FTFW over UDP/IPv4: new, update, destroy replicate" {
 	replicates_all FTFW udp4
-	# the HELLO handshake completes on both sides
+	# the HELLO handshake completes on both sides, which are in sync
 	wait_for True handshake 1
 	wait_for True handshake 2
+	node_ctl 2 show status | grep -q "^in sync:      yes"
+	node_stop 1
+	node_ctl 2 show status | grep -q "peers live:   1"
+	WAIT_TICKS=150 wait_for "in sync:      no" sh -c \
+	    "'$B/ctsyncctl' -C '${RUNN[2]}/ctsyncd.conf' show status | grep '^in sync'"
 }
 
 @test "FTFW over UDP/IPv6" {
