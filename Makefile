@@ -193,6 +193,8 @@ install: $(B)/ctsyncd $(B)/ctsyncctl
 	install -m 0755 $(B)/ctsyncd $(B)/ctsyncctl $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/ctsyncd.8 man/ctsyncctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/ctsyncd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/ctsyncd/examples
+	install -m 0644 etc/*.conf $(DESTDIR)$(PREFIX)/share/doc/ctsyncd/examples/
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf ]; then \
 	    install -m 0644 etc/ctsyncd.conf $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf; \
 	else echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf"; fi

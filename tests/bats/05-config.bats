@@ -25,9 +25,17 @@ teardown() {
 	[ "$n" -ge 4 ]
 }
 
-@test "the shipped sample config and the man page example pass -n" {
-	run "$CTSYNCD" -n -C "$BATS_TEST_DIRNAME/../../etc/ctsyncd.conf"
-	[ "$status" -eq 0 ]
+@test "the shipped sample configs and the man page example pass -n" {
+	n=0
+	for f in "$BATS_TEST_DIRNAME"/../../etc/*.conf; do
+		run "$CTSYNCD" -n -C "$f"
+		echo "$f: $output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"configuration OK"* ]]
+		n=$((n + 1))
+	done
+	# FTFW/UDP, FTFW/multicast with a redundant link, NOTRACK/TCP, ALARM
+	[ "$n" -ge 4 ]
 	awk '/^\.Bd -literal/ { f = 1; next } /^\.Ed/ { f = 0 } f' \
 	    "$BATS_TEST_DIRNAME/../../man/ctsyncd.conf.5" > "$T/man.conf"
 	grep -q '^Sync {' "$T/man.conf"
