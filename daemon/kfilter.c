@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include <string.h>
+#include <strings.h>
 
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
@@ -97,17 +98,28 @@ kfilter_ct_pass(const struct ct_entry *ct)
 	return 1;
 }
 
-/* ExpectationSync { helper list }: only the named helpers' expectations */
+/*
+ * ExpectationSync { helper list }: only the listed helpers'
+ * expectations.  As conntrackd, a word matches every helper whose name
+ * starts with it, in any case ("ftp" takes "ftp-2121"); an expectation
+ * without a helper name never matches a list.
+ */
 int
 kfilter_exp_pass(const struct exp_entry *exp)
 {
 	uint32_t	i;
+	size_t		len;
 
 	if (fconf->sync.expect_sync != 2)
 		return 1;
-	for (i = 0; i < fconf->sync.nexp_helpers; i++)
-		if (strcmp(fconf->sync.exp_helpers[i], exp->helper) == 0)
+	if (exp->helper[0] == '\0')
+		return 0;
+	for (i = 0; i < fconf->sync.nexp_helpers; i++) {
+		len = strlen(fconf->sync.exp_helpers[i]);
+		if (len > 0 && strncasecmp(fconf->sync.exp_helpers[i],
+		    exp->helper, len) == 0)
 			return 1;
+	}
 	return 0;
 }
 

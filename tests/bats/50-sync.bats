@@ -450,3 +450,37 @@ PY
 	[ "$(node_ctl 2 -j -s runtime | python3 -c \
 	    'import json,sys; print(json.load(sys.stdin)["kernel"]["inject_failed"])')" = 0 ]
 }
+
+@test "ExpectationSync with a helper list: prefix, any case; others stay home" {
+	SYNC_OPTIONS="		ExpectationSync {
+			SIP
+		}"
+	node_conf 1 ctsyncd FTFW udp4 2
+	SYNC_OPTIONS="		ExpectationSync On"
+	node_conf 2 ctsyncd FTFW udp4 1
+	"$B/tests/mkinject" ftpmaster > "${RUNN[1]}/inject"
+	chmod 644 "${RUNN[1]}/inject"
+	CTSYNCD_TEST_INJECT="${RUNN[1]}/inject" CTSYNCD_BIN="$CTSYNCD_TEST" \
+	    node_start 1
+	node_start 2
+	wait_for 1 node_kernel_count 1
+	node_ct 1 -I expect -p tcp -s 198.51.100.200 \
+	    -d 203.0.113.200 --sport 4000 --dport 21 \
+	    --tuple-src 198.51.100.200 --tuple-dst 203.0.113.200 \
+	    --tuple-port-src 0 --tuple-port-dst 41739 \
+	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
+	    --mask-port-src 0 --mask-port-dst 65535 -t 200
+	# the ftp expectation is not on the list: filtered, nothing goes out
+	sleep 1.5
+	node_ctl 1 -s runtime | grep -Eq 'events filtered:[[:space:]]+[1-9]'
+	[ "$(node_ctl 2 -e expect | wc -l)" -eq 0 ]
+	# "Ftp" takes it (prefix, any case)
+	node_stop 1
+	SYNC_OPTIONS="		ExpectationSync {
+			Ft
+		}"
+	node_conf 1 ctsyncd FTFW udp4 2
+	node_start 1
+	run node_ctl 1 -B
+	wait_for 1 sh -c "'$B/ctsyncctl' -C '${RUNN[2]}/ctsyncd.conf' -e expect | wc -l"
+}
