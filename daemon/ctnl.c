@@ -22,6 +22,8 @@
 #define CTNL_ACK_TIMEOUT_MS	10000	/* the kernel answers in microseconds */
 #define CTNL_READ_BUDGET	256	/* datagrams per ctnl_read() call */
 #define CTNL_SNDBUF		(1024 * 1024)
+#define CTNL_MMSG_VLEN		32	/* event datagrams per recvmmsg */
+#define CTNL_MMSG_SIZE		16384	/* an event is well under 4 KB */
 
 int
 ctnl_open(struct ctnl *c, uint32_t groups, uint32_t rcvbuf)
@@ -137,6 +139,64 @@ ctnl_read(struct ctnl *c, void *buf, size_t len, ctnl_msg_cb cb, void *arg,
 	return count;
 }
 
+static void
+ctnl_msgs(const void *buf, int rem, ctnl_msg_cb cb, void *arg)
+{
+	const struct nlmsghdr	*nlh;
+
+	for (nlh = buf; mnl_nlmsg_ok(nlh, rem);
+	    nlh = mnl_nlmsg_next(nlh, &rem)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR ||
+		    nlh->nlmsg_type == NLMSG_DONE ||
+		    nlh->nlmsg_type == NLMSG_NOOP ||
+		    nlh->nlmsg_type == NLMSG_OVERRUN)
+			continue;
+		cb(nlh, arg);
+	}
+}
+
+/*
+ * Events come one datagram each: read up to CTNL_MMSG_VLEN of them per
+ * recvmmsg.  Same return values as ctnl_read() without a dump.
+ */
+int
+ctnl_read_many(struct ctnl *c, ctnl_msg_cb cb, void *arg)
+{
+	static char		 bufs[CTNL_MMSG_VLEN][CTNL_MMSG_SIZE];
+	struct mmsghdr		 mm[CTNL_MMSG_VLEN];
+	struct iovec		 iov[CTNL_MMSG_VLEN];
+	struct sockaddr_nl	 sa[CTNL_MMSG_VLEN];
+	int			 i, n, count = 0;
+
+	while (count < CTNL_READ_BUDGET) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < CTNL_MMSG_VLEN; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = sizeof(bufs[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &sa[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(sa[i]);
+		}
+		n = recvmmsg(c->fd, mm, CTNL_MMSG_VLEN, MSG_DONTWAIT, NULL);
+		if (n == -1)
+			return (errno == EAGAIN || errno == EINTR) ? count : -1;
+		for (i = 0; i < n; i++) {
+			count++;
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				errno = ENOBUFS;	/* lost: resync */
+				return -1;
+			}
+			if (sa[i].nl_pid != 0)
+				continue;
+			ctnl_msgs(bufs[i], (int)mm[i].msg_len, cb, arg);
+		}
+		if (n < CTNL_MMSG_VLEN)
+			break;
+	}
+	return count;
+}
+
 /* Start one ctnetlink message in buf; the caller appends attributes. */
 struct nlmsghdr *
 ctnl_put_header(void *buf, uint16_t type, uint16_t flags, uint8_t family,
@@ -174,7 +234,7 @@ ctnl_wait(struct ctnl *c, int64_t deadline_ms)
 
 static void
 ctnl_acks(const struct nlmsghdr *nlh, int rem, uint32_t first,
-    uint32_t count, ctnl_ack_cb cb, void *arg, uint32_t *got)
+    uint32_t count, ctnl_ack_cb cb, void *arg, int *done)
 {
 	const struct nlmsgerr	*err;
 
@@ -184,14 +244,34 @@ ctnl_acks(const struct nlmsghdr *nlh, int rem, uint32_t first,
 			continue;	/* not an ACK of this batch */
 		err = mnl_nlmsg_get_payload(nlh);
 		cb(nlh->nlmsg_seq - first, -err->error, arg);
-		(*got)++;
+		if (nlh->nlmsg_seq - first == count - 1)
+			*done = 1;
 	}
 }
 
 /*
+ * Only the last message asks for an ACK: the kernel answers a failed
+ * one anyway and handles a batch in order, so the last ACK comes after
+ * every error of the batch.  One ACK per batch instead of one skb and
+ * one recvmsg per message.
+ */
+static void
+ctnl_ack_last_only(void *buf, size_t len)
+{
+	struct nlmsghdr	*nlh = buf;
+	int		 rem = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem))
+		if ((size_t)((char *)nlh - (char *)buf) +
+		    NLMSG_ALIGN(nlh->nlmsg_len) < len)
+			nlh->nlmsg_flags &= ~NLM_F_ACK;
+}
+
+/*
  * Send count messages (sequence numbers first .. first+count-1, all with
- * NLM_F_ACK) in one sendmsg and collect one ACK per message.  -1 when
- * the send fails or ACKs stop coming; the callback saw what arrived.
+ * NLM_F_ACK) in one sendmsg and collect the answers: an error for each
+ * failed message, the ACK of the last.  -1 when the send fails or the
+ * answers stop coming; the callback saw what arrived.
  */
 int
 ctnl_transact(struct ctnl *c, void *buf, size_t len, uint32_t first,
@@ -200,15 +280,16 @@ ctnl_transact(struct ctnl *c, void *buf, size_t len, uint32_t first,
 	static char	 rbuf[65536];
 	struct timespec	 ts;
 	int64_t		 deadline;
-	uint32_t	 got = 0;
+	int		 done = 0;
 	ssize_t		 n;
 
+	ctnl_ack_last_only(buf, len);
 	if (mnl_socket_sendto(c->nl, buf, len) == -1)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
 	    CTNL_ACK_TIMEOUT_MS;
-	while (got < count) {
+	while (!done) {
 		n = mnl_socket_recvfrom(c->nl, rbuf, sizeof(rbuf));
 		if (n == -1 && errno == EAGAIN) {
 			if (ctnl_wait(c, deadline) == -1) {
@@ -222,7 +303,7 @@ ctnl_transact(struct ctnl *c, void *buf, size_t len, uint32_t first,
 		if (n == -1)
 			return -1;
 		ctnl_acks((const struct nlmsghdr *)rbuf, (int)n, first, count,
-		    cb, arg, &got);
+		    cb, arg, &done);
 	}
 	return 0;
 }

@@ -29,6 +29,7 @@ void	ctnl_close(struct ctnl *);
 int	ctnl_set_rcvbuf(struct ctnl *, uint32_t);
 int	ctnl_groups(struct ctnl *, uint32_t, int);
 int	ctnl_read(struct ctnl *, void *, size_t, ctnl_msg_cb, void *, int *);
+int	ctnl_read_many(struct ctnl *, ctnl_msg_cb, void *);
 struct nlmsghdr *ctnl_put_header(void *, uint16_t, uint16_t, uint8_t, uint32_t);
 int	ctnl_transact(struct ctnl *, void *, size_t, uint32_t, uint32_t,
 	    ctnl_ack_cb, void *);

@@ -48,7 +48,6 @@ struct ctnl			 kev, kdump, kcmd;
 
 static uint32_t			 kev_groups;
 static int			 kev_paused;
-static char			 rbuf[65536];
 
 static struct kbatch		 ev_ct, ev_exp;
 
@@ -247,7 +246,7 @@ kernel_drain_events(int max_rounds)
 	int	n, round;
 
 	for (round = 0; round < max_rounds; round++) {
-		n = ctnl_read(&kev, rbuf, sizeof(rbuf), event_msg, NULL, NULL);
+		n = ctnl_read_many(&kev, event_msg, NULL);
 		if (n == -1 && errno == ENOBUFS) {
 			kernel_overrun();
 			continue;

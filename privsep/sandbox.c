@@ -61,6 +61,7 @@ static const int sc_sync[] = {
 /* kernel: netlink I/O */
 static const int sc_kernel[] = {
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(getsockopt),
+	SCMP_SYS(recvmmsg),
 };
 
 static void
