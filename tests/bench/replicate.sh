@@ -34,7 +34,8 @@
 # Environment: BENCH_STALL (s without progress before entries count as
 # lost, 120), BENCH_HASHSIZE (kernel conntrack buckets, 1048576),
 # BENCH_DAEMON_HASHSIZE (HashSize of both daemons, 1048576),
-# BENCH_DAEMONS ("ctsyncd conntrackd").
+# BENCH_DAEMONS ("ctsyncd conntrackd"), BENCH_WAIT_OTHERS (s to wait
+# for commit.sh/replicate.sh runs started earlier, 3600).
 
 set -u
 
@@ -108,6 +109,34 @@ if ! id "$CTSD_USER" >/dev/null 2>&1; then
 	    die "cannot create user $CTSD_USER"
 fi
 mkdir -p "$RESULTS_DIR" || die "cannot create $RESULTS_DIR"
+
+# Other commit.sh/replicate.sh runs that started before this one (not
+# our own ancestors or subshells): they would share the CPUs, the global
+# conntrack sysctls and the result files.
+bench_others() {
+	local p q mine st stat fam=" "
+
+	q=$$
+	while [ -n "$q" ] && [ "$q" -gt 1 ]; do	# our ancestors
+		fam+="$q "
+		q="$(ps -o ppid= -p "$q" 2>/dev/null | tr -d ' ')"
+	done
+	stat="$(cat /proc/$$/stat)"
+	stat="${stat##*) }"
+	mine="$(awk '{ print $20 }' <<< "$stat")"
+	for p in $(pgrep -f 'tests/bench/(commit|replicate)\.sh' 2>/dev/null); do
+		[[ "$fam" == *" $p "* ]] && continue
+		q="$p"		# a subshell of ours?
+		while [ -n "$q" ] && [ "$q" -gt 1 ]; do
+			[ "$q" = $$ ] && continue 2
+			q="$(ps -o ppid= -p "$q" 2>/dev/null | tr -d ' ')"
+		done
+		stat="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
+		stat="${stat##*) }"
+		st="$(awk '{ print $20 }' <<< "$stat")"
+		[ "$st" -le "$mine" ] && echo "$p"
+	done
+}
 
 # awk arithmetic, 2 decimals
 calc() {
@@ -440,6 +469,12 @@ wait_cache() {
 			    >> "$LOG"
 			logged="$now"
 		fi
+		if ! kill -0 "${MPID[$i]}" 2>/dev/null; then
+			echo "$label: fw$i's daemon is gone at $(cs2s "$el") s" \
+			    >> "$LOG"
+			fail "$KIND fw$i: daemon gone during $label"
+			break
+		fi
 		if [ $((now - lastprog)) -ge $((STALL * 100)) ]; then
 			echo "$label: fw$i $cache stuck at ${got:-?} for" \
 			    "$STALL s (since $(cs2s $((lastprog - t0))) s)" >> "$LOG"
@@ -661,6 +696,19 @@ finish_kind() {
 
 # --------------------------------------------------------------- main
 
+# one benchmark at a time: wait (bounded) for runs that were here first
+others="$(bench_others)"
+if [ -n "$others" ]; then
+	warn "waiting for other benchmark runs to end (pid $(echo $others))," \
+	    "at most ${BENCH_WAIT_OTHERS:-3600} s"
+	for ((k = 0; k < ${BENCH_WAIT_OTHERS:-3600}; k += 5)); do
+		others="$(bench_others)"
+		[ -z "$others" ] && break
+		sleep 5
+	done
+	[ -z "$others" ] || warn "still running: $(echo $others); going on"
+fi
+
 maxn=0
 for n in "${NLIST[@]}"; do
 	[ "$n" -gt "$maxn" ] && maxn="$n"
@@ -674,7 +722,7 @@ oldhash="$(cat /sys/module/nf_conntrack/parameters/hashsize)"
 bench_set_ct_hashsize "$HASHSIZE" || die "cannot set conntrack hashsize"
 
 : > "$BENCH_OUT"
-hdr="# replication benchmark $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, build $BUILD; FTFW over UDP on a veth pair, both daemons HashSize $DHASHSIZE HashLimit $limit; kernel hashsize $(cat /sys/module/nf_conntrack/parameters/hashsize) (was $oldhash), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max); stall limit ${STALL}s; conntrackd: $(command -v conntrackd >/dev/null && conntrackd -v 2>&1 | head -1)"
+hdr="# replication benchmark $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, build $BUILD; FTFW over UDP on a veth pair, both daemons HashSize $DHASHSIZE HashLimit $limit; kernel hashsize $(cat /sys/module/nf_conntrack/parameters/hashsize) (was $oldhash), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max); stall limit ${STALL}s; other benchmark runs at the start: ${others:-none}; conntrackd: $(command -v conntrackd >/dev/null && conntrackd -v 2>&1 | head -1)"
 echo "$hdr"
 echo "$hdr" >> "$BENCH_OUT"
 
