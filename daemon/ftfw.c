@@ -35,6 +35,7 @@
 #define HELLO_GAP_MAX	65536	/* larger jumps under HELLO: a restart */
 #define PEER_TIMEOUT_MS	10000	/* silent this long: not waited for */
 #define PEERS_MAX	32	/* one bit each in txnode.acked */
+#define INFLIGHT_WINDOWS 16	/* ACK windows unacknowledged at most */
 
 enum hello_state {
 	HELLO_INIT = 0,		/* nothing sent yet */
@@ -207,12 +208,22 @@ ftfw_sent(struct txnode *n, uint32_t seq)
 	rsq_add(n, seq);
 }
 
+/*
+ * How much may wait for acknowledgement: ResendQueueSize, but never more
+ * than a peer's receive buffer holds (a few thousand messages), or a
+ * bulk overflows it and most of it comes back as NACKs.  Peers
+ * acknowledge every ACKWindowSize messages, so a few windows in flight
+ * keep the link busy.
+ */
 static int
 ftfw_can_send(void)
 {
 	uint32_t	max = sy.conf->sync.resend_queue_size;
+	uint32_t	inflight = INFLIGHT_WINDOWS * ack_window();
 
-	if (max == 0 || sy.net.rsq_len < max) {
+	if (max == 0 || max > inflight)
+		max = inflight;
+	if (sy.net.rsq_len < max) {
 		ft.paused = 0;
 		return 1;
 	}

@@ -75,19 +75,34 @@ obj_gone(struct cache *c, struct cache_obj *o, int tell)
 	cache_del(c, o);
 }
 
-/* Whether a dump record differs from what we hold: only then it is news. */
+/*
+ * Whether a dump record differs from what we hold: only then it is news.
+ * The timeout ticks down all the time, so it does not count.
+ */
 static int
 obj_differs(struct cache *c, const struct cache_obj *o, const void *entry)
 {
-	if (c == sy.int_ct)
-		return memcmp(&o->u.ct, entry, sizeof(o->u.ct)) != 0;
-	return memcmp(&o->u.exp, entry, sizeof(o->u.exp)) != 0;
+	struct ct_entry		a, b;
+	struct exp_entry	x, y;
+
+	if (c == sy.int_ct) {
+		a = o->u.ct;
+		memcpy(&b, entry, sizeof(b));
+		a.timeout = b.timeout = 0;
+		return memcmp(&a, &b, sizeof(a)) != 0;
+	}
+	x = o->u.exp;
+	memcpy(&y, entry, sizeof(y));
+	x.timeout = y.timeout = 0;
+	return memcmp(&x, &y, sizeof(x)) != 0;
 }
 
 /*
  * Which records go to the peers: events that traffic caused, and what a
- * resync after an overrun or -R finds new or changed.  Never our own
- * commits and flushes, never the start-up fill.
+ * resync after an overrun finds new or changed (the events it stands
+ * for were lost).  Never our own commits and flushes, never the
+ * start-up fill, and not -R, which as in conntrackd only refreshes the
+ * cache (the promotion sequence sends everything with -B next).
  */
 static int
 apply_tells(int kind, int origin, const struct reconcile *r)
@@ -96,7 +111,7 @@ apply_tells(int kind, int origin, const struct reconcile *r)
 		return 0;
 	if (kind != CT_KIND_DUMP)
 		return 1;
-	return r->reason == KDUMP_OVERRUN || r->reason == KDUMP_RESYNC;
+	return r->reason == KDUMP_OVERRUN;
 }
 
 static void
