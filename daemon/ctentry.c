@@ -158,6 +158,37 @@ ct_icmp_reply_type(uint8_t l3, uint8_t type)
 	return -1;
 }
 
+/* The reply's ICMP fields, derived from the original as the kernel does. */
+void
+ct_icmp_mirror(struct ct_tuple *r, const struct ct_tuple *o)
+{
+	int	rtype;
+
+	/* no reply type: ct_entry_check() refuses the entry */
+	rtype = ct_icmp_reply_type(o->l3, o->icmp_type);
+	r->icmp_type = rtype == -1 ? 0 : rtype;
+	r->icmp_code = o->icmp_code;
+	r->sport = o->sport;
+	r->dport = 0;
+}
+
+/* The reply tuple a connection without NAT has. */
+void
+ct_tuple_invert(struct ct_tuple *r, const struct ct_tuple *o)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->src, o->dst, sizeof(r->src));
+	memcpy(r->dst, o->src, sizeof(r->dst));
+	r->l3 = o->l3;
+	r->l4 = o->l4;
+	if (ct_proto_is_icmp(o->l3, o->l4)) {
+		ct_icmp_mirror(r, o);
+		return;
+	}
+	r->sport = o->dport;
+	r->dport = o->sport;
+}
+
 static int
 is_zero(const void *p, size_t len)
 {

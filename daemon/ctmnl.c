@@ -286,20 +286,6 @@ tuple_parse(struct ct_tuple *t, const struct nlattr *nest, uint8_t family,
 	return 0;
 }
 
-/* the reply's ICMP fields, derived from the original */
-static void
-icmp_mirror(struct ct_tuple *r, const struct ct_tuple *o)
-{
-	int	rtype;
-
-	/* no reply type: ct_entry_check() refuses the entry */
-	rtype = ct_icmp_reply_type(o->l3, o->icmp_type);
-	r->icmp_type = rtype == -1 ? 0 : rtype;
-	r->icmp_code = o->icmp_code;
-	r->sport = o->sport;
-	r->dport = 0;
-}
-
 static int
 tuples_parse(struct ct_entry *e, attr_tb tb, uint8_t family)
 {
@@ -310,7 +296,7 @@ tuples_parse(struct ct_entry *e, attr_tb tb, uint8_t family)
 		if (tuple_parse(&e->repl, tb[CTA_TUPLE_REPLY], family, 0) == -1)
 			return -1;
 		if (ct_proto_is_icmp(e->repl.l3, e->repl.l4))
-			icmp_mirror(&e->repl, &e->orig);
+			ct_icmp_mirror(&e->repl, &e->orig);
 		e->flags |= CTE_F_REPL;
 	}
 	if (tb[CTA_TUPLE_MASTER] != NULL) {
@@ -605,23 +591,6 @@ put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct ct_tuple *t)
 	mnl_attr_nest_end(nlh, tuple);
 }
 
-/* the reply a connection without NAT has */
-static void
-tuple_invert(struct ct_tuple *r, const struct ct_tuple *o)
-{
-	memset(r, 0, sizeof(*r));
-	memcpy(r->src, o->dst, sizeof(r->src));
-	memcpy(r->dst, o->src, sizeof(r->dst));
-	r->l3 = o->l3;
-	r->l4 = o->l4;
-	if (ct_proto_is_icmp(o->l3, o->l4)) {
-		icmp_mirror(r, o);
-		return;
-	}
-	r->sport = o->dport;
-	r->dport = o->sport;
-}
-
 static void
 put_u32s(struct nlmsghdr *nlh, uint16_t type, const uint16_t *types,
     const uint32_t *v)
@@ -800,7 +769,7 @@ ctmnl_put_ct_new(struct nlmsghdr *nlh, const struct ct_entry *e,
 	struct ct_tuple	inv;
 
 	put_tuple(nlh, CTA_TUPLE_ORIG, &e->orig);
-	tuple_invert(&inv, &e->orig);
+	ct_tuple_invert(&inv, &e->orig);
 	put_tuple(nlh, CTA_TUPLE_REPLY, &inv);
 	if (e->flags & CTE_F_MASTER)
 		put_tuple(nlh, CTA_TUPLE_MASTER, &e->master);

@@ -90,8 +90,6 @@ static void	 tuple_set(struct nf_conntrack *, const struct ct_tuple *,
 		    const struct dir_attrs *);
 static int	 orig_get(struct ct_tuple *, const struct nf_conntrack *);
 static void	 orig_set(struct nf_conntrack *, const struct ct_tuple *);
-static void	 icmp_mirror(struct ct_tuple *, const struct ct_tuple *);
-static void	 tuple_invert(struct ct_tuple *, const struct ct_tuple *);
 static void	 meta_get(struct ct_entry *, const struct nf_conntrack *);
 static void	 proto_get(struct ct_entry *, const struct nf_conntrack *);
 static void	 extra_get(struct ct_entry *, const struct nf_conntrack *);
@@ -225,37 +223,6 @@ orig_set(struct nf_conntrack *ct, const struct ct_tuple *t)
 	}
 }
 
-/* the reply's ICMP fields, as libnetfilter_conntrack derives them */
-static void
-icmp_mirror(struct ct_tuple *r, const struct ct_tuple *o)
-{
-	int	rtype;
-
-	/* no reply type: ct_entry_check() refuses the entry */
-	rtype = ct_icmp_reply_type(o->l3, o->icmp_type);
-	r->icmp_type = rtype == -1 ? 0 : rtype;
-	r->icmp_code = o->icmp_code;
-	r->sport = o->sport;
-	r->dport = 0;
-}
-
-/* the reply a connection without NAT has */
-static void
-tuple_invert(struct ct_tuple *r, const struct ct_tuple *o)
-{
-	memset(r, 0, sizeof(*r));
-	memcpy(r->src, o->dst, sizeof(r->src));
-	memcpy(r->dst, o->src, sizeof(r->dst));
-	r->l3 = o->l3;
-	r->l4 = o->l4;
-	if (ct_proto_is_icmp(o->l3, o->l4)) {
-		icmp_mirror(r, o);
-		return;
-	}
-	r->sport = o->dport;
-	r->dport = o->sport;
-}
-
 /* status, timeout, mark, secmark, zone */
 static void
 meta_get(struct ct_entry *e, const struct nf_conntrack *ct)
@@ -367,7 +334,7 @@ ctnfct_from_ct(struct ct_entry *e, const struct nf_conntrack *ct)
 		if (tuple_get(&e->repl, ct, &repl_attrs) == -1)
 			return -1;
 		if (ct_proto_is_icmp(e->repl.l3, e->repl.l4))
-			icmp_mirror(&e->repl, &e->orig);
+			ct_icmp_mirror(&e->repl, &e->orig);
 		e->flags |= CTE_F_REPL;
 	}
 	if (nfct_attr_is_set(ct, ATTR_MASTER_L3PROTO)) {
@@ -441,7 +408,7 @@ ct_fill(struct nf_conntrack *ct, const struct ct_entry *e, int dump)
 	if (e->flags & CTE_F_REPL)
 		tuple_set(ct, &e->repl, &repl_attrs);
 	else if (!dump) {
-		tuple_invert(&inv, &e->orig);
+		ct_tuple_invert(&inv, &e->orig);
 		tuple_set(ct, &inv, &repl_attrs);
 	}
 	if (e->flags & CTE_F_MASTER)

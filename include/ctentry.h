@@ -168,6 +168,9 @@ int		 ct_proto_is_icmp(uint8_t, uint8_t);
 int		 ct_proto_uses_port_fields(uint8_t);
 /* the kernel's reply type for an ICMP/ICMPv6 type (l3, type), or -1 */
 int		 ct_icmp_reply_type(uint8_t, uint8_t);
+/* reply tuple without NAT; ICMP reply fields from the original */
+void		 ct_tuple_invert(struct ct_tuple *, const struct ct_tuple *);
+void		 ct_icmp_mirror(struct ct_tuple *, const struct ct_tuple *);
 
 /*
  * ctnfct.c (needs libnetfilter_conntrack).  ct_entry.labels bit n is

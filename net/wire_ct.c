@@ -238,24 +238,12 @@ ct_get_repl(struct ct_entry *e, const struct wire_attrs *a,
 	const struct ct_tuple	*t = &e->orig;
 	struct ct_tuple		*r = &e->repl;
 	size_t			 alen = t->l3 == AF_INET ? 4 : 16;
-	int			 snat, dnat, rtype, ports;
+	int			 snat, dnat, ports;
 
-	r->l3 = t->l3;
-	r->l4 = t->l4;
-	memcpy(r->src, t->dst, sizeof(r->src));
-	memcpy(r->dst, t->src, sizeof(r->dst));
+	ct_tuple_invert(r, t);
 	e->flags |= CTE_F_REPL;
-	if (ct_proto_is_icmp(t->l3, t->l4)) {
-		rtype = ct_icmp_reply_type(t->l3, t->icmp_type);
-		r->icmp_type = rtype == -1 ? 0 : rtype;
-		r->icmp_code = t->icmp_code;
-		r->sport = t->sport;
-		ports = 0;
-	} else {
-		r->sport = t->dport;
-		r->dport = t->sport;
-		ports = ct_proto_uses_port_fields(t->l4);
-	}
+	ports = !ct_proto_is_icmp(t->l3, t->l4) &&
+	    ct_proto_uses_port_fields(t->l4);
 	snat = t->l3 == AF_INET ? WCT_SNAT_IPV4 : WCT_SNAT_IPV6;
 	dnat = t->l3 == AF_INET ? WCT_DNAT_IPV4 : WCT_DNAT_IPV6;
 	if (e->status & WIRE_IPS_SRC_NAT_DONE) {

@@ -370,18 +370,10 @@ PY
 	node_conf 2 ctsyncd FTFW udp4 1
 	# fw1's kernel gets an FTP master with its helper (conntrack -I
 	# cannot attach one) from the test build's commit injector
-	"$B/tests/mkinject" ftpmaster > "${RUNN[1]}/inject"
-	chmod 644 "${RUNN[1]}/inject"
-	CTSYNCD_TEST_INJECT="${RUNN[1]}/inject" CTSYNCD_BIN="$CTSYNCD_TEST" \
-	    node_start 1
+	ftp_master_start 1
 	node_start 2
 	wait_for 1 node_kernel_count 1
-	node_ct 1 -I expect -p tcp -s 198.51.100.200 \
-	    -d 203.0.113.200 --sport 4000 --dport 21 \
-	    --tuple-src 198.51.100.200 --tuple-dst 203.0.113.200 \
-	    --tuple-port-src 0 --tuple-port-dst 41739 \
-	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
-	    --mask-port-src 0 --mask-port-dst 65535 -t 200
+	ftp_expect 1
 	exp_kernel() {
 		ip netns exec "${NSN[$1]}" conntrack -L expect 2>/dev/null |
 		    sed -E 's/^[0-9]+ //'
@@ -458,18 +450,10 @@ PY
 	node_conf 1 ctsyncd FTFW udp4 2
 	SYNC_OPTIONS="		ExpectationSync On"
 	node_conf 2 ctsyncd FTFW udp4 1
-	"$B/tests/mkinject" ftpmaster > "${RUNN[1]}/inject"
-	chmod 644 "${RUNN[1]}/inject"
-	CTSYNCD_TEST_INJECT="${RUNN[1]}/inject" CTSYNCD_BIN="$CTSYNCD_TEST" \
-	    node_start 1
+	ftp_master_start 1
 	node_start 2
 	wait_for 1 node_kernel_count 1
-	node_ct 1 -I expect -p tcp -s 198.51.100.200 \
-	    -d 203.0.113.200 --sport 4000 --dport 21 \
-	    --tuple-src 198.51.100.200 --tuple-dst 203.0.113.200 \
-	    --tuple-port-src 0 --tuple-port-dst 41739 \
-	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
-	    --mask-port-src 0 --mask-port-dst 65535 -t 200
+	ftp_expect 1
 	# the ftp expectation is not on the list: filtered, nothing goes out
 	sleep 1.5
 	node_ctl 1 -s runtime | grep -Eq 'events filtered:[[:space:]]+[1-9]'

@@ -311,3 +311,23 @@ node_net() {
 	node_ctl "$1" -j -s network | python3 -c \
 	    'import json,sys; print(json.load(sys.stdin)["network"][sys.argv[1]])' "$2"
 }
+
+# Start node i (test build) with an FTP master committed into its kernel
+# with the ftp helper attached, which conntrack -I cannot do.
+ftp_master_start() {
+	local i="$1"
+	"$B/tests/mkinject" ftpmaster > "${RUNN[$i]}/inject"
+	chmod 644 "${RUNN[$i]}/inject"
+	CTSYNCD_TEST_INJECT="${RUNN[$i]}/inject" CTSYNCD_BIN="$CTSYNCD_TEST" \
+	    node_start "$i"
+}
+
+# An expectation on that master, as the FTP helper would make it.
+ftp_expect() {
+	node_ct "$1" -I expect -p tcp -s 198.51.100.200 \
+	    -d 203.0.113.200 --sport 4000 --dport 21 \
+	    --tuple-src 198.51.100.200 --tuple-dst 203.0.113.200 \
+	    --tuple-port-src 0 --tuple-port-dst 41739 \
+	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
+	    --mask-port-src 0 --mask-port-dst 65535 -t 200
+}

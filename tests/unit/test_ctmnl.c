@@ -410,27 +410,6 @@ tuple6(struct ct_tuple *t, uint8_t l4, const char *src, const char *dst,
 	t->dport = htons(dport);
 }
 
-static void
-invert(struct ct_tuple *r, const struct ct_tuple *o)
-{
-	int	rtype;
-
-	memset(r, 0, sizeof(*r));
-	memcpy(r->src, o->dst, sizeof(r->src));
-	memcpy(r->dst, o->src, sizeof(r->dst));
-	r->l3 = o->l3;
-	r->l4 = o->l4;
-	if (ct_proto_is_icmp(o->l3, o->l4)) {
-		rtype = ct_icmp_reply_type(o->l3, o->icmp_type);
-		r->icmp_type = rtype == -1 ? 0 : rtype;
-		r->icmp_code = o->icmp_code;
-		r->sport = o->sport;
-		return;
-	}
-	r->sport = o->dport;
-	r->dport = o->sport;
-}
-
 /* TCP, source NAT to 10.9.9.9:1234, every optional part */
 static void
 mk_tcp_full(struct ct_entry *e)
@@ -501,7 +480,7 @@ mk_icmp6(struct ct_entry *e)
 	memset(e, 0, sizeof(*e));
 	tuple6(&e->orig, IPPROTO_ICMPV6, "2001:db8::1", "2001:db8::2", 7, 0);
 	e->orig.icmp_type = 128;
-	invert(&e->repl, &e->orig);
+	ct_tuple_invert(&e->repl, &e->orig);
 	e->flags = CTE_F_REPL | CTE_F_MARK | CTE_F_TIMEOUT;
 	e->timeout = 29;
 }
@@ -526,7 +505,7 @@ mk_dccp(struct ct_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	tuple4(&e->orig, IPPROTO_DCCP, "192.0.2.1", "192.0.2.2", 5, 6);
-	invert(&e->repl, &e->orig);
+	ct_tuple_invert(&e->repl, &e->orig);
 	e->flags = CTE_F_REPL | CTE_F_STATE | CTE_F_DCCP_ROLE | CTE_F_TIMEOUT;
 	e->state = 4;
 	e->dccp_role = 1;
@@ -538,7 +517,7 @@ mk_gre(struct ct_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	tuple4(&e->orig, IPPROTO_GRE, "192.0.2.1", "192.0.2.2", 7, 9);
-	invert(&e->repl, &e->orig);
+	ct_tuple_invert(&e->repl, &e->orig);
 	e->flags = CTE_F_REPL | CTE_F_MARK | CTE_F_TIMEOUT;
 	e->timeout = 180;
 }
@@ -549,7 +528,7 @@ mk_related6(struct ct_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	tuple6(&e->orig, IPPROTO_TCP, "2001:db8::2", "2001:db8::1", 20, 50000);
-	invert(&e->repl, &e->orig);
+	ct_tuple_invert(&e->repl, &e->orig);
 	tuple6(&e->master, IPPROTO_TCP, "2001:db8::1", "2001:db8::2", 40000,
 	    21);
 	e->flags = CTE_F_REPL | CTE_F_MASTER | CTE_F_TIMEOUT | CTE_F_STATE |
@@ -566,7 +545,7 @@ mk_esp(struct ct_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	tuple4(&e->orig, IPPROTO_ESP, "192.0.2.1", "192.0.2.2", 0, 0);
-	invert(&e->repl, &e->orig);
+	ct_tuple_invert(&e->repl, &e->orig);
 	tuple4(&e->master, IPPROTO_ICMP, "192.0.2.1", "192.0.2.2", 0, 0);
 	e->flags = CTE_F_REPL | CTE_F_MASTER | CTE_F_TIMEOUT;
 	e->timeout = 600;
@@ -648,7 +627,7 @@ rnd_tuple(struct ct_tuple *t, uint8_t l3, int icmp)
 static void
 rnd_reply(struct ct_entry *e)
 {
-	invert(&e->repl, &e->orig);
+	ct_tuple_invert(&e->repl, &e->orig);
 	if (chance(2))
 		rnd_addr(e->repl.dst, e->orig.l3);
 	if (chance(2))
@@ -1090,7 +1069,7 @@ test_parse_edges(void)
 	size_t			 i, len;
 
 	mk_bare(&e);
-	invert(&e.repl, &e.orig);
+	ct_tuple_invert(&e.repl, &e.orig);
 	e.flags |= CTE_F_REPL;
 
 	/* label attributes of any length: the first 128 bits are ours */
