@@ -5,6 +5,8 @@ PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+# the keepalived hook and the systemd unit, paths adjusted to SBINDIR
+CONTRIBDIR ?= $(PREFIX)/share/ctsyncd/contrib
 DESTDIR	?=
 
 CC	?= cc
@@ -49,6 +51,7 @@ DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o
 	       daemon/kwrite.o \
 	       daemon/intcache.o daemon/scommit.o daemon/ctldump.o \
 	       daemon/mlink.o daemon/txq.o daemon/smode.o daemon/ftfw.o \
+	       daemon/sdnotify.o \
 	       daemon/extcache.o net/link.o net/link_tcp.o \
 	       $(ENTRY_OBJS) $(NET_OBJS) \
 	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
@@ -184,7 +187,7 @@ bench-replicate: all $(TEST_TOOLS)
 	@bash tests/bench/replicate.sh $(B) $(BENCH_N)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(B)/tests/rawinsert
 	@bash tests/demo.sh $(B)
 
 install: $(B)/ctsyncd $(B)/ctsyncctl
@@ -195,6 +198,15 @@ install: $(B)/ctsyncd $(B)/ctsyncctl
 	install -m 0644 man/ctsyncd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/ctsyncd/examples
 	install -m 0644 etc/*.conf $(DESTDIR)$(PREFIX)/share/doc/ctsyncd/examples/
+	install -d $(DESTDIR)$(CONTRIBDIR)/keepalived $(DESTDIR)$(CONTRIBDIR)/systemd
+	sed 's|^sbindir=.*|sbindir=$(SBINDIR)|' contrib/keepalived/ctsyncd-notify.sh \
+	    > $(DESTDIR)$(CONTRIBDIR)/keepalived/ctsyncd-notify.sh
+	chmod 0755 $(DESTDIR)$(CONTRIBDIR)/keepalived/ctsyncd-notify.sh
+	install -m 0644 contrib/keepalived/keepalived.conf.snippet \
+	    $(DESTDIR)$(CONTRIBDIR)/keepalived/
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' contrib/systemd/ctsyncd.service \
+	    > $(DESTDIR)$(CONTRIBDIR)/systemd/ctsyncd.service
+	chmod 0644 $(DESTDIR)$(CONTRIBDIR)/systemd/ctsyncd.service
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf ]; then \
 	    install -m 0644 etc/ctsyncd.conf $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf; \
 	else echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/ctsyncd/ctsyncd.conf"; fi

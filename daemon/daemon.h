@@ -39,6 +39,13 @@ void		monitor_fill_runtime(struct ctl_runtime *);
 void		monitor_fill_status(struct ctl_status *);
 void		monitor_fill_processes(struct ctl_process *, int *);
 
+/* sdnotify.c: systemd's notification protocol, Systemd on */
+void	sdnotify_open(int);
+void	sdnotify_ready(int64_t);
+void	sdnotify_stopping(void);
+void	sdnotify_watchdog(int64_t);
+int	sdnotify_timeout_ms(int64_t, int);
+
 /* mlink.c: sync link sockets, opened as root */
 int	mlink_open(const struct ctsyncd_conf *);
 int	mlink_send(struct imsgbuf *);

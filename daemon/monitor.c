@@ -675,6 +675,7 @@ monitor_cleanup(void)
 
 	if (done++)
 		return;
+	sdnotify_stopping();
 	control_shutdown();
 	if (unlinkat(m.sock_dirfd, m.sock_base, 0) == -1 && errno != ENOENT)
 		log_warn("cannot remove control socket %s",
@@ -775,6 +776,7 @@ monitor_wait_ready(void)
 static __dead void
 monitor_exit(void)
 {
+	sdnotify_stopping();
 	monitor_stop_children();
 	monitor_cleanup();
 	log_info("ctsyncd stopped%s", m.exit_code ? " after an error" : "");
@@ -818,7 +820,8 @@ monitor_loop(void)
 		pfd[PROC_MAX + nctl].events = POLLIN;
 		pfd[PROC_MAX + nctl].revents = 0;
 		ts.tv_sec = 0;
-		ts.tv_nsec = 250 * 1000000;
+		ts.tv_nsec = sdnotify_timeout_ms(monotime_ms(), 250) *
+		    1000000L;
 		n = ppoll(pfd, PROC_MAX + nctl + 1, &ts, &empty);
 		if (n == -1 && errno != EINTR) {
 			m.poll_failed++;
@@ -834,6 +837,7 @@ monitor_loop(void)
 				mlink_watch_read();
 		}
 		control_timeouts(monotime_ms());
+		sdnotify_watchdog(monotime_ms());
 		log_flush_repeats();
 	}
 	monitor_exit();
@@ -873,6 +877,8 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	if (!opts->debug && daemon(0, 0) == -1)
 		err(1, "daemon");
 	monitor_write_pid();
+	/* after daemon(): MAINPID is final; before spawn: not inherited */
+	sdnotify_open(conf->general.systemd);
 	/* after daemon(): its parent leaves with _exit(), children exec */
 	atexit(monitor_cleanup);
 	m.start_ms = monotime_ms();
@@ -890,6 +896,7 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	log_info("ctsyncd %s started (%s mode, config %s)", CTSYNCD_VERSION,
 	    conf->sync.mode ? conf_mode_name(conf->sync.mode) : "no sync",
 	    conf->file);
+	sdnotify_ready(monotime_ms());
 	testhook_after_sandbox(PROC_MONITOR);
 	monitor_loop();
 }
