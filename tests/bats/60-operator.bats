@@ -209,3 +209,49 @@ EOF
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+# a figure from node i's -j output: jq-like path as python subscripts
+jfig() {
+	local i="$1" path="$2"; shift 2
+	node_ctl "$i" -j "$@" | python3 -c \
+	    "import json,sys; print(json.load(sys.stdin)$path)"
+}
+
+@test "every -s section parses (text and JSON) and its figures move with traffic" {
+	node_conf 1 ctsyncd FTFW udp4 2
+	node_conf 2 ctsyncd FTFW udp4 1
+	node_start 1
+	node_start 2
+	# text layouts, in conntrackd's headings
+	node_ctl 1 -s | grep -q '^cache internal:'
+	node_ctl 1 -s | grep -q '^message tracking:'
+	node_ctl 1 -s network | grep -q '^sequence tracking statistics:'
+	node_ctl 1 -s cache | grep -q '^cache:internal'
+	node_ctl 1 -s runtime | grep -q '^netlink stats:'
+	node_ctl 1 -s link | grep -q 'UDP traffic device=s0 status=RUNNING role=ACTIVE:'
+	node_ctl 1 -s queue | grep -q '^queue rsqueue:'
+	node_ctl 1 -s rsqueue | grep -q '^resent queue (len='
+	node_ctl 1 -s process | grep -q 'type=sync'
+	node_ctl 1 -s expect | grep -q '^cache external:'
+	# figures before traffic
+	s1="$(jfig 1 '["network"]["messages_sent"]' -s network)"
+	b1="$(jfig 1 '["links"][0]["bytes_sent"]' -s link)"
+	r2="$(jfig 2 '["network"]["messages_recv"]' -s)"
+	e1="$(jfig 1 '["netlink"]["events_received"]' -s runtime)"
+	node_populate 1
+	wait_for 7 node_ext_count 2
+	# and after: every section saw it
+	[ "$(jfig 1 '["network"]["messages_sent"]' -s network)" -gt "$s1" ]
+	[ "$(jfig 1 '["links"][0]["bytes_sent"]' -s link)" -gt "$b1" ]
+	[ "$(jfig 2 '["network"]["messages_recv"]' -s)" -ge $((r2 + 7)) ]
+	[ "$(jfig 1 '["netlink"]["events_received"]' -s runtime)" -ge $((e1 + 7)) ]
+	[ "$(jfig 1 '["caches"]["internal"]["active"]' -s cache)" -eq 7 ]
+	[ "$(jfig 2 '["caches"]["external"]["active"]' -s cache)" -eq 7 ]
+	[ "$(jfig 2 '["caches"]["external"]["added"]' -s)" -ge 7 ]
+	node_ctl 2 -s | awk '/^cache external:/ { f = 1 }
+	    f && /current active connections:/ { print $NF; exit }' | grep -qx 7
+	[ "$(jfig 1 '["queues"]["txqueue_max"]' -s queue)" -ge 1 ]
+	# show status: the peer is heard, the node is in sync
+	[ "$(jfig 2 '["peer"]["last_seq"]' show status)" -gt 0 ]
+	wait_for True jfig 2 '["in_sync"]' show status
+}
