@@ -199,6 +199,7 @@ netstats_json(const struct sync_stats *ss)
 	json_uint("lost", n->lost);
 	json_uint("before", n->before);
 	json_uint("retransmitted", n->retransmitted);
+	json_uint("skipped_resent", n->skipped_resent);
 	json_uint("acks_sent", n->acks_sent);
 	json_uint("acks_recv", n->acks_recv);
 	json_uint("nacks_sent", n->nacks_sent);

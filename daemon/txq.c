@@ -35,6 +35,7 @@ static struct txnode_q	ctlq = TAILQ_HEAD_INITIALIZER(ctlq);
 static struct txnode_q	txq = TAILQ_HEAD_INITIALIZER(txq);
 static struct txnode_q	rsq = TAILQ_HEAD_INITIALIZER(rsq);
 static uint32_t		next_seq;
+static uint32_t		first_seq;	/* where our sequence space began */
 static struct wire_opts	wopts;
 
 static struct cache_obj *
@@ -61,7 +62,7 @@ txq_init(void)
 	 * nodes on one multicast group apart, so an ACK meant for another
 	 * node's messages practically never matches ours.
 	 */
-	next_seq = arc4random();
+	next_seq = first_seq = arc4random();
 	wopts.le16 = 1;
 	wopts.wscale = cs->tcp_window_tracking;
 	wopts.no_timeout = cs->commit_timeout != 0;
@@ -325,21 +326,46 @@ seq_in(uint32_t s, uint32_t from, uint32_t to)
 }
 
 /*
+ * Whether a range from an ACK or NACK is about our messages.  They are
+ * not addressed: on a multicast group every node hears the others'
+ * acknowledgements, which refer to other sequence spaces.  Ours starts
+ * at a random number, so theirs practically never falls inside it.
+ */
+static int
+rsq_ours(uint32_t from, uint32_t to)
+{
+	return seq_in(from, first_seq, next_seq - 1) &&
+	    seq_in(to, first_seq, next_seq - 1);
+}
+
+/*
  * ACK(from, to) from the peer with bit `peer': it has those.  A message
  * is done when every live peer has it; with one peer that is exactly
- * conntrackd's release of the acknowledged range.
+ * conntrackd's release of the acknowledged range.  A message before the
+ * range that this peer never acknowledged was never seen by it (sent
+ * before its numbering of us began, say, so it could not NACK it): it
+ * goes again.
  */
 void
 rsq_ack(uint32_t from, uint32_t to, uint32_t peer, uint32_t live)
 {
 	struct txnode	*n, *next;
 
+	if (!rsq_ours(from, to))
+		return;
 	for (n = TAILQ_FIRST(&rsq); n != NULL; n = next) {
 		next = TAILQ_NEXT(n, entry);
 		if ((int32_t)(n->seq - to) > 0)
 			break;
-		if (!seq_in(n->seq, from, to))
+		if ((int32_t)(n->seq - from) < 0) {
+			if (!(n->acked & peer) && n->kind != TXN_CTL) {
+				txq_unlink(n);
+				txq_append(n);
+				sy.net.retransmitted++;
+				sy.net.skipped_resent++;
+			}
 			continue;
+		}
 		n->acked |= peer;
 		if ((n->acked & live) == live)
 			txq_release(n);
@@ -370,6 +396,8 @@ rsq_nack(uint32_t from, uint32_t to)
 {
 	struct txnode	*n, *next;
 
+	if (!rsq_ours(from, to))
+		return;
 	for (n = TAILQ_FIRST(&rsq); n != NULL; n = next) {
 		next = TAILQ_NEXT(n, entry);
 		if ((int32_t)(n->seq - to) > 0)

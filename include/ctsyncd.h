@@ -284,6 +284,7 @@ struct sync_net_stats {
 	uint64_t	lost;			/* sequence gaps, in messages */
 	uint64_t	before;			/* old or duplicate numbers */
 	uint64_t	retransmitted;
+	uint64_t	skipped_resent;		/* FTFW: a peer never saw it */
 	uint64_t	acks_sent, acks_recv;
 	uint64_t	nacks_sent, nacks_recv;
 	uint64_t	resync_sent, resync_recv;
