@@ -325,6 +325,15 @@ seq_in(uint32_t s, uint32_t from, uint32_t to)
 	return (int32_t)(s - from) >= 0 && (int32_t)(to - s) >= 0;
 }
 
+/* Back to the transmit queue: it goes again with a new number. */
+static void
+rsq_resend(struct txnode *n)
+{
+	txq_unlink(n);
+	txq_append(n);
+	sy.net.retransmitted++;
+}
+
 /*
  * Whether a range from an ACK or NACK is about our messages.  They are
  * not addressed: on a multicast group every node hears the others'
@@ -357,15 +366,13 @@ rsq_ack(uint32_t from, uint32_t to, uint32_t peer, uint32_t live)
 		next = TAILQ_NEXT(n, entry);
 		if ((int32_t)(n->seq - to) > 0)
 			break;
-		if ((int32_t)(n->seq - from) < 0) {
-			if (!(n->acked & peer) && n->kind != TXN_CTL) {
-				txq_unlink(n);
-				txq_append(n);
-				sy.net.retransmitted++;
-				sy.net.skipped_resent++;
-			}
+		if ((int32_t)(n->seq - from) < 0 && !(n->acked & peer) &&
+		    n->kind != TXN_CTL) {
+			sy.net.skipped_resent++;
+			rsq_resend(n);
 			continue;
 		}
+		/* an old control message it skipped is moot: count it as had */
 		n->acked |= peer;
 		if ((n->acked & live) == live)
 			txq_release(n);
@@ -402,11 +409,8 @@ rsq_nack(uint32_t from, uint32_t to)
 		next = TAILQ_NEXT(n, entry);
 		if ((int32_t)(n->seq - to) > 0)
 			break;
-		if (!seq_in(n->seq, from, to))
-			continue;
-		txq_unlink(n);
-		txq_append(n);
-		sy.net.retransmitted++;
+		if (seq_in(n->seq, from, to))
+			rsq_resend(n);
 	}
 }
 

@@ -22,34 +22,7 @@
 #include "ctentry.h"
 
 #include "check.h"
-
-static void
-v4(uint32_t *a, const char *s)
-{
-	memset(a, 0, 16);
-	if (inet_pton(AF_INET, s, a) != 1)
-		abort();
-}
-
-static void
-v6(uint32_t *a, const char *s)
-{
-	if (inet_pton(AF_INET6, s, a) != 1)
-		abort();
-}
-
-static void
-tuple4(struct ct_tuple *t, uint8_t l4, const char *src, const char *dst,
-    uint16_t sport, uint16_t dport)
-{
-	memset(t, 0, sizeof(*t));
-	t->l3 = AF_INET;
-	t->l4 = l4;
-	v4(t->src, src);
-	v4(t->dst, dst);
-	t->sport = htons(sport);
-	t->dport = htons(dport);
-}
+#include "tuples.h"
 
 /* 10.0.0.1:40001 -> 10.0.0.3:80, source NAT to 10.9.9.9:1234 */
 static void

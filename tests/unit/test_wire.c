@@ -24,6 +24,7 @@
 #include "wire.h"
 
 #include "check.h"
+#include "tuples.h"
 
 #define RANDOM_ROUNDS	5000
 
@@ -207,47 +208,6 @@ unhex(uint8_t *out, size_t size, const char *hex)
 		hex += 2;
 	}
 	return n;
-}
-
-static void
-v4(uint32_t *a, const char *s)
-{
-	memset(a, 0, 16);
-	if (inet_pton(AF_INET, s, a) != 1)
-		abort();
-}
-
-static void
-v6(uint32_t *a, const char *s)
-{
-	if (inet_pton(AF_INET6, s, a) != 1)
-		abort();
-}
-
-static void
-tuple4(struct ct_tuple *t, uint8_t l4, const char *src, const char *dst,
-    uint16_t sport, uint16_t dport)
-{
-	memset(t, 0, sizeof(*t));
-	t->l3 = AF_INET;
-	t->l4 = l4;
-	v4(t->src, src);
-	v4(t->dst, dst);
-	t->sport = htons(sport);
-	t->dport = htons(dport);
-}
-
-static void
-tuple6(struct ct_tuple *t, uint8_t l4, const char *src, const char *dst,
-    uint16_t sport, uint16_t dport)
-{
-	memset(t, 0, sizeof(*t));
-	t->l3 = AF_INET6;
-	t->l4 = l4;
-	v6(t->src, src);
-	v6(t->dst, dst);
-	t->sport = htons(sport);
-	t->dport = htons(dport);
 }
 
 /* the reply tuple of a connection without NAT */
