@@ -95,7 +95,24 @@ addr_key(const struct sockaddr_storage *ss, struct in6_addr *a)
 	memcpy(&a->s6_addr[12], &sin->sin_addr, 4);
 }
 
-/* The peer a datagram came from; NULL when the table is full. */
+static uint32_t	peer_bit(const struct peer *);
+
+static struct peer *
+peer_oldest_dead(void)
+{
+	struct peer	*p, *best = NULL;
+	int		 i;
+
+	for (i = 0; i < PEERS_MAX; i++) {
+		p = &ft.peers[i];
+		if (p->used && !p->live &&
+		    (best == NULL || p->last_heard < best->last_heard))
+			best = p;
+	}
+	return best;
+}
+
+/* The peer a datagram came from; NULL when every slot is a live peer. */
 static struct peer *
 peer_get(const struct sockaddr_storage *from)
 {
@@ -111,6 +128,13 @@ peer_get(const struct sockaddr_storage *from)
 		if (!ft.peers[i].used && free_slot == NULL)
 			free_slot = &ft.peers[i];
 	}
+	/*
+	 * Full (spoofed sources can fill it): the peer silent the longest,
+	 * if it is not live, makes room; what it acknowledged no longer
+	 * counts for anyone.
+	 */
+	if (free_slot == NULL && (free_slot = peer_oldest_dead()) != NULL)
+		rsq_forget_peer(peer_bit(free_slot));
 	if (free_slot == NULL)
 		return NULL;
 	memset(free_slot, 0, sizeof(*free_slot));

@@ -96,6 +96,7 @@ int	txq_pending(void);
 void	rsq_add(struct txnode *, uint32_t);
 void	rsq_ack(uint32_t, uint32_t, uint32_t, uint32_t);
 uint64_t rsq_recheck(uint32_t);
+void	rsq_forget_peer(uint32_t);
 void	rsq_nack(uint32_t, uint32_t);
 void	rsq_restart(void);
 void	rsq_walk(void (*)(uint32_t, int, uint8_t, void *), void *);

@@ -379,6 +379,16 @@ rsq_ack(uint32_t from, uint32_t to, uint32_t peer, uint32_t live)
 	}
 }
 
+/* A peer's slot is reused: its acknowledgements are not the new one's. */
+void
+rsq_forget_peer(uint32_t peer)
+{
+	struct txnode	*n;
+
+	TAILQ_FOREACH(n, &rsq, entry)
+		n->acked &= ~peer;
+}
+
 /* The set of live peers shrank: some messages may be done now. */
 uint64_t
 rsq_recheck(uint32_t live)
