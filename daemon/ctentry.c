@@ -89,7 +89,6 @@ static const char *const reason_fn[NE_MAX] =
     NAME_REASONS("expectation function name");
 
 static int	 tuple_err(const struct ct_tuple *);
-static int	 is_zero(const void *, size_t);
 static int	 name_err(const char *, size_t, int);
 static const char *ct_proto_check(const struct ct_entry *);
 static const char *presence(uint32_t, int, const char *, const char *);
@@ -189,8 +188,8 @@ ct_tuple_invert(struct ct_tuple *r, const struct ct_tuple *o)
 	r->dport = o->sport;
 }
 
-static int
-is_zero(const void *p, size_t len)
+int
+ct_is_zero(const void *p, size_t len)
 {
 	const unsigned char	*c = p;
 
@@ -207,8 +206,8 @@ tuple_err(const struct ct_tuple *t)
 
 	if (t->l3 != AF_INET && t->l3 != AF_INET6)
 		return TE_FAMILY;
-	if (t->l3 == AF_INET && (!is_zero(&t->src[1], 3 * sizeof(t->src[0])) ||
-	    !is_zero(&t->dst[1], 3 * sizeof(t->dst[0]))))
+	if (t->l3 == AF_INET && (!ct_is_zero(&t->src[1], 3 * sizeof(t->src[0])) ||
+	    !ct_is_zero(&t->dst[1], 3 * sizeof(t->dst[0]))))
 		return TE_V4_UPPER;
 	icmp = ct_proto_is_icmp(t->l3, t->l4);
 	if (icmp && t->dport != 0)
@@ -240,7 +239,7 @@ name_err(const char *s, size_t size, int set)
 	len = strnlen(s, size);
 	if (len == size)
 		return NE_UNTERMINATED;
-	if (!is_zero(s + len, size - len))
+	if (!ct_is_zero(s + len, size - len))
 		return NE_TRAILING;
 	if (!set)
 		return len == 0 ? NE_OK : NE_UNFLAGGED;
@@ -327,17 +326,17 @@ ct_opt_check(const struct ct_entry *e)
 	    != NULL)
 		return r;
 	if ((r = presence(e->flags & CTE_F_SEQADJ,
-	    is_zero(e->seqadj, sizeof(e->seqadj)),
+	    ct_is_zero(e->seqadj, sizeof(e->seqadj)),
 	    "sequence adjustment without CTE_F_SEQADJ",
 	    "CTE_F_SEQADJ without an adjustment")) != NULL)
 		return r;
 	if ((r = presence(e->flags & CTE_F_SYNPROXY,
-	    is_zero(e->synproxy, sizeof(e->synproxy)),
+	    ct_is_zero(e->synproxy, sizeof(e->synproxy)),
 	    "synproxy data without CTE_F_SYNPROXY",
 	    "CTE_F_SYNPROXY without synproxy data")) != NULL)
 		return r;
 	return presence(e->flags & CTE_F_LABELS,
-	    is_zero(e->labels, sizeof(e->labels)),
+	    ct_is_zero(e->labels, sizeof(e->labels)),
 	    "labels without CTE_F_LABELS", "CTE_F_LABELS without labels");
 }
 
@@ -374,7 +373,7 @@ ct_entry_check(const struct ct_entry *e)
 
 	if (e->flags & ~CTE_F_ALL)
 		return "unknown flag bits";
-	if (!is_zero(e->pad0, sizeof(e->pad0)))
+	if (!ct_is_zero(e->pad0, sizeof(e->pad0)))
 		return "non-zero padding";
 	if (e->status & ~CT_STATUS_KNOWN)
 		return "unknown status bits";
@@ -385,12 +384,12 @@ ct_entry_check(const struct ct_entry *e)
 			return reason_repl[err];
 		if (e->repl.l3 != e->orig.l3 || e->repl.l4 != e->orig.l4)
 			return "reply protocol differs from the original";
-	} else if (!is_zero(&e->repl, sizeof(e->repl)))
+	} else if (!ct_is_zero(&e->repl, sizeof(e->repl)))
 		return "reply tuple without CTE_F_REPL";
 	if (e->flags & CTE_F_MASTER) {
 		if ((err = tuple_err(&e->master)) != TE_OK)
 			return reason_master[err];
-	} else if (!is_zero(&e->master, sizeof(e->master)))
+	} else if (!ct_is_zero(&e->master, sizeof(e->master)))
 		return "master tuple without CTE_F_MASTER";
 	if ((r = ct_icmp_check(e)) != NULL)
 		return r;
@@ -414,8 +413,8 @@ mask_check(const struct ct_tuple *m, const struct ct_tuple *t)
 
 	if (m->l3 != t->l3)
 		return "mask family differs from the tuple";
-	if (m->l3 == AF_INET && (!is_zero(&m->src[1], 3 * sizeof(m->src[0])) ||
-	    !is_zero(&m->dst[1], 3 * sizeof(m->dst[0]))))
+	if (m->l3 == AF_INET && (!ct_is_zero(&m->src[1], 3 * sizeof(m->src[0])) ||
+	    !ct_is_zero(&m->dst[1], 3 * sizeof(m->dst[0]))))
 		return "mask: IPv4 tuple with non-zero upper address words";
 	icmp = ct_proto_is_icmp(m->l3, m->l4);
 	if (icmp && m->dport != 0)
@@ -436,7 +435,7 @@ exp_entry_check(const struct exp_entry *x)
 
 	if (x->flags & ~EXE_F_ALL)
 		return "unknown flag bits";
-	if (!is_zero(x->pad0, sizeof(x->pad0)))
+	if (!ct_is_zero(x->pad0, sizeof(x->pad0)))
 		return "non-zero padding";
 	if ((err = tuple_err(&x->tuple)) != TE_OK)
 		return reason_expected[err];
@@ -454,7 +453,7 @@ exp_entry_check(const struct exp_entry *x)
 			return "nat family differs from the tuple";
 		if (x->nat_dir > NAT_DIR_MAX)
 			return "nat direction out of range";
-	} else if (!is_zero(&x->nat, sizeof(x->nat)) || x->nat_dir != 0)
+	} else if (!ct_is_zero(&x->nat, sizeof(x->nat)) || x->nat_dir != 0)
 		return "nat tuple without EXE_F_NAT";
 	if (x->expflags & ~EXP_FLAGS_KNOWN)
 		return "unknown expectation flags";

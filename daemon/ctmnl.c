@@ -231,17 +231,6 @@ get_name(char *dst, size_t size, const struct nlattr *a)
 	dst[len] = '\0';
 }
 
-static int
-all_zero(const uint32_t *v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (v[i] != 0)
-			return 0;
-	return 1;
-}
-
 static void
 icmp_parse(struct ct_tuple *t, attr_tb pr)
 {
@@ -445,11 +434,12 @@ adjust_parse(struct ct_entry *e, attr_tb tb)
 	    CTA_SYNPROXY_MAX, sz_synproxy, synproxy_types)) == -1)
 		return -1;
 	/* all zero is no adjustment: ctnetlink-made entries report that */
-	if (orig == 1 && repl == 1 && !all_zero(e->seqadj, 6))
+	if (orig == 1 && repl == 1 &&
+	    !ct_is_zero(e->seqadj, sizeof(e->seqadj)))
 		e->flags |= CTE_F_SEQADJ;
 	else
 		memset(e->seqadj, 0, sizeof(e->seqadj));
-	if (syn == 1 && !all_zero(e->synproxy, 3))
+	if (syn == 1 && !ct_is_zero(e->synproxy, sizeof(e->synproxy)))
 		e->flags |= CTE_F_SYNPROXY;
 	return 0;
 }
@@ -466,7 +456,7 @@ extra_parse(struct ct_entry *e, attr_tb tb)
 		if (len > sizeof(e->labels))
 			len = sizeof(e->labels);
 		memcpy(e->labels, payload(tb[CTA_LABELS]), len);
-		if (!all_zero(e->labels, CT_LABEL_WORDS))
+		if (!ct_is_zero(e->labels, sizeof(e->labels)))
 			e->flags |= CTE_F_LABELS;
 	}
 	if (nest_index(tb[CTA_HELP], help, CTA_HELP_MAX, sz_any) == -1)

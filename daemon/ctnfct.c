@@ -79,7 +79,6 @@ static const enum nf_conntrack_attr synproxy_attrs[3] = {
 
 static int	 all_set(const struct nf_conntrack *,
 		    const enum nf_conntrack_attr *, size_t);
-static int	 all_zero(const uint32_t *, size_t);
 static void	 get_u32s(uint32_t *, const struct nf_conntrack *,
 		    const enum nf_conntrack_attr *, size_t);
 static void	 set_u32s(struct nf_conntrack *, const uint32_t *,
@@ -111,17 +110,6 @@ all_set(const struct nf_conntrack *ct, const enum nf_conntrack_attr *a,
 
 	for (i = 0; i < n; i++)
 		if (!nfct_attr_is_set(ct, a[i]))
-			return 0;
-	return 1;
-}
-
-static int
-all_zero(const uint32_t *v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (v[i] != 0)
 			return 0;
 	return 1;
 }
@@ -302,12 +290,12 @@ extra_get(struct ct_entry *e, const struct nf_conntrack *ct)
 	/* all zero is no adjustment: ctnetlink-made entries report that */
 	if (all_set(ct, seqadj_attrs, 6)) {
 		get_u32s(e->seqadj, ct, seqadj_attrs, 6);
-		if (!all_zero(e->seqadj, 6))
+		if (!ct_is_zero(e->seqadj, sizeof(e->seqadj)))
 			e->flags |= CTE_F_SEQADJ;
 	}
 	if (all_set(ct, synproxy_attrs, 3)) {
 		get_u32s(e->synproxy, ct, synproxy_attrs, 3);
-		if (!all_zero(e->synproxy, 3))
+		if (!ct_is_zero(e->synproxy, sizeof(e->synproxy)))
 			e->flags |= CTE_F_SYNPROXY;
 	}
 	if ((b = nfct_get_attr(ct, ATTR_CONNLABELS)) != NULL) {
@@ -315,7 +303,7 @@ extra_get(struct ct_entry *e, const struct nf_conntrack *ct)
 		for (i = 0; i <= max && i < LABEL_BITS; i++)
 			if (nfct_bitmask_test_bit(b, i))
 				e->labels[i / 32] |= 1U << (i % 32);
-		if (!all_zero(e->labels, CT_LABEL_WORDS))
+		if (!ct_is_zero(e->labels, sizeof(e->labels)))
 			e->flags |= CTE_F_LABELS;
 	}
 	if ((h = nfct_get_attr(ct, ATTR_HELPER_NAME)) != NULL && *h != '\0') {

@@ -27,15 +27,6 @@ ext_wire_opts(void)
 }
 
 static void
-ext_full(struct cache *c)
-{
-	if (cache_full_log_due(c, sync_now()))
-		log_warnx("%s cache full (%u entries, HashLimit): %llu "
-		    "entries not cached so far", cache_name(c), cache_limit(c),
-		    (unsigned long long)cache_stats(c)->add_failed_full);
-}
-
-static void
 ext_store(struct cache *c, const void *entry, int op)
 {
 	struct cache_obj	*o = cache_find(c, entry);
@@ -54,7 +45,7 @@ ext_store(struct cache *c, const void *entry, int op)
 		return;
 	}
 	if ((o = cache_add(c, entry, now)) == NULL)
-		ext_full(c);
+		sync_cache_full(c);
 }
 
 static void

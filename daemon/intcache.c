@@ -46,16 +46,6 @@ intcache_init(void)
 	sy.overrun_resync_at = -1;
 }
 
-/* Log that the cache is full, at most every few seconds: never silent. */
-static void
-cache_full(struct cache *c)
-{
-	if (cache_full_log_due(c, sync_now()))
-		log_warnx("%s cache full (%u entries, HashLimit): %llu "
-		    "entries not cached so far", cache_name(c), cache_limit(c),
-		    (unsigned long long)cache_stats(c)->add_failed_full);
-}
-
 /*
  * A record is gone from the kernel.  When peers must hear of it, it
  * stays as DEAD until its DESTROY has gone out (and, in FTFW, been
@@ -136,7 +126,7 @@ apply(struct cache *c, const void *entry, int kind, int origin, uint32_t gen,
 		if (kind == CT_KIND_DUMP && r->running == 0)
 			return;
 		if ((o = cache_add(c, entry, now)) == NULL) {
-			cache_full(c);
+			sync_cache_full(c);
 			return;
 		}
 	} else {
@@ -340,7 +330,7 @@ mirror_external(void)
 		if ((x = cache_find(sy.ext_ct, &o->u.ct)) != NULL)
 			cache_update(sy.ext_ct, x, &o->u.ct, o->last_update);
 		else if (cache_add(sy.ext_ct, &o->u.ct, o->last_update) == NULL)
-			cache_full(sy.ext_ct);
+			sync_cache_full(sy.ext_ct);
 	}
 }
 

@@ -66,6 +66,16 @@ sync_room(void)
 	txq_run();
 }
 
+/* A cache is full: say so, at most every few seconds; never silent. */
+void
+sync_cache_full(struct cache *c)
+{
+	if (cache_full_log_due(c, sync_now()))
+		log_warnx("%s cache full (%u entries, HashLimit): %llu "
+		    "entries not cached so far", cache_name(c), cache_limit(c),
+		    (unsigned long long)cache_stats(c)->add_failed_full);
+}
+
 static struct cache *
 sync_cache(const char *name, int kind, uint32_t limit)
 {

@@ -66,6 +66,7 @@ extern struct sync_state	sy;
 /* sync.c */
 uint32_t	sync_now(void);
 int		sync_replicating(void);
+void		sync_cache_full(struct cache *);
 void		sync_schedule(void);
 void		sync_fill_figures(struct cache_figures *, struct cache *);
 

@@ -158,6 +158,7 @@ int		 exp_key_cmp(const struct exp_entry *, const struct exp_entry *);
 uint64_t	 ct_key_hash(const struct ct_entry *, uint64_t);
 uint64_t	 exp_key_hash(const struct exp_entry *, uint64_t);
 int		 ct_proto_has_ports(uint8_t);
+int		 ct_is_zero(const void *, size_t);
 int		 ct_proto_is_icmp(uint8_t, uint8_t);
 /*
  * Status bits ct_entry_check() accepts: IPS_EXPECTED (bit 0) through

@@ -127,14 +127,7 @@ replicates_all() {
 	node_conf 2 ctsyncd FTFW udp4 1
 	node_start 1
 	node_start 2
-	ip netns exec "${NSN[2]}" nft -f - <<'EOF'
-table inet loss {
-	chain in {
-		type filter hook input priority 0;
-		udp dport 3780 numgen random mod 100 < 20 counter drop
-	}
-}
-EOF
+	link_loss 2 20
 	RAW 1 -n 3000 -t 600
 	WAIT_TICKS=300 wait_for 3000 node_ext_count 2
 	diff <(node_kernel 1) <(node_ext 2)

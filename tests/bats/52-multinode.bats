@@ -33,14 +33,7 @@ holds_others() {
 @test "FTFW, three ctsyncd nodes on one multicast group, 10% loss at one: all converge" {
 	for i in 1 2 3; do node_conf "$i" ctsyncd FTFW mcast4 0; done
 	for i in 1 2 3; do node_start "$i"; done
-	ip netns exec "${NSN[3]}" nft -f - <<'NFT'
-table inet loss {
-	chain in {
-		type filter hook input priority 0;
-		udp dport 3780 numgen random mod 100 < 10 counter drop
-	}
-}
-NFT
+	link_loss 3 10
 	node_flows 1 60 & f1=$!
 	node_flows 2 60 & f2=$!
 	node_flows 3 60

@@ -135,14 +135,7 @@ interop() {
 	ip netns exec "${NSN[1]}" "$B/tests/rawinsert" -n 2000 -t 600 >/dev/null
 	node_start 1
 	node_start 2
-	ip netns exec "${NSN[2]}" nft -f - <<'EOF'
-table inet loss {
-	chain in {
-		type filter hook input priority 0;
-		udp dport 3780 numgen random mod 100 < 5 counter drop
-	}
-}
-EOF
+	link_loss 2 5
 	node_ctl 1 -B
 	WAIT_TICKS=300 wait_for 2000 node_ext_count 2
 	diff <(node_kernel 1) <(node_ext 2)

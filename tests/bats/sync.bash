@@ -331,3 +331,16 @@ ftp_expect() {
 	    --mask-src 255.255.255.255 --mask-dst 255.255.255.255 \
 	    --mask-port-src 0 --mask-port-dst 65535 -t 200
 }
+
+# link_loss I PCT: node i drops PCT % of the sync datagrams it receives
+# (nftables numgen: this kernel has no netem); table "inet loss"
+link_loss() {
+	ip netns exec "${NSN[$1]}" nft -f - <<NFT
+table inet loss {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 3780 numgen random mod 100 < $2 counter drop
+	}
+}
+NFT
+}
