@@ -45,11 +45,13 @@ PRIV_OBJS   := privsep/proc.o privsep/privdrop.o privsep/sandbox.o \
 	       privsep/channel.o daemon/config_imsg.o
 ENTRY_OBJS  := daemon/ctentry.o daemon/ctnfct.o
 NET_OBJS    := net/wire.o net/wire_ct.o net/wire_exp.o
-DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o daemon/child.o \
+DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o \
+	       daemon/ctlreq.o daemon/child.o \
 	       daemon/log.o daemon/sync.o daemon/kernel.o daemon/cache.o \
 	       daemon/ctnl.o daemon/ctmnl.o daemon/kfilter.o daemon/kdump.o \
-	       daemon/kwrite.o \
-	       daemon/intcache.o daemon/scommit.o daemon/ctldump.o \
+	       daemon/kwrite.o daemon/kcheck.o \
+	       daemon/intcache.o daemon/scommit.o daemon/scheck.o \
+	       daemon/ctldump.o \
 	       daemon/mlink.o daemon/txq.o daemon/smode.o daemon/ftfw.o \
 	       daemon/sdnotify.o \
 	       daemon/extcache.o net/link.o net/link_tcp.o \
@@ -61,12 +63,12 @@ CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/netstats.o \
 
 UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep test_ctentry \
 	       test_cache test_wire test_ctmnl
-FUZZERS     := fuzz_imsg fuzz_config fuzz_wire
+FUZZERS     := fuzz_imsg fuzz_config fuzz_wire fuzz_kimsg fuzz_simsg fuzz_ctl
 
 BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
 
-.PHONY: all check unit bats fuzz fuzz-short lint-man install clean deps \
-	demo bench bench-commit bench-replicate
+.PHONY: all check unit bats fuzz fuzz-short fuzz-corpus lint-man install \
+	clean deps demo bench bench-commit bench-replicate
 all: $(BINS)
 
 $(B)/%.o: %.c $(wildcard include/*.h daemon/*.h net/*.h tests/unit/*.h) $(B)/daemon/parse.h
@@ -125,7 +127,12 @@ $(B)/tests/rawinsert: tests/bench/rawinsert.c
 	$(CC) -std=gnu11 -O2 $(WARN) $(SANFLAGS) -D_GNU_SOURCE -o $@ $< $(PKG_CFLAGS) $(PKG_LIBS)
 $(B)/tests/mkinject: $(B)/tests/unit/mkinject.o $(B)/daemon/ctentry.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-TEST_TOOLS := $(B)/tests/rawinsert $(B)/tests/mkinject
+# the fault tests' impairing relay and hostile sender (tests/tools/)
+$(B)/tests/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+TEST_TOOLS := $(B)/tests/rawinsert $(B)/tests/mkinject $(B)/tests/impair \
+	      $(B)/tests/garble
 
 unit: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
@@ -148,13 +155,46 @@ $(FZ)/fuzz_wire: tests/fuzz/fuzz_wire.c $(patsubst %.o,%.c,$(filter net/wire%,$(
 	    $(wildcard include/*.h net/*.h)
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FZFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+# the message validators, sharing their code with the daemon (kcheck.c,
+# scheck.c, ctlreq.c); built with the daemon's warnings
+FZ_HDRS	:= $(wildcard include/*.h daemon/*.h tests/fuzz/*.h)
+$(FZ)/fuzz_kimsg: tests/fuzz/fuzz_kimsg.c daemon/kcheck.c daemon/ctentry.c \
+	    privsep/channel.c privsep/imsg.c $(FZ_HDRS)
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FZFLAGS) $(WARN) -Idaemon -o $@ $(filter %.c,$^) $(PKG_LIBS)
+$(FZ)/fuzz_simsg: tests/fuzz/fuzz_simsg.c daemon/scheck.c daemon/cache.c \
+	    daemon/ctentry.c privsep/channel.c privsep/imsg.c $(FZ_HDRS)
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FZFLAGS) $(WARN) -Idaemon -o $@ $(filter %.c,$^) $(PKG_LIBS)
+$(FZ)/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctlreq.c privsep/channel.c \
+	    privsep/imsg.c $(FZ_HDRS)
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FZFLAGS) $(WARN) -Idaemon -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
+# seeds of fuzz_kimsg, fuzz_simsg and fuzz_ctl: valid messages, written
+# by a generator that checks each against the validator it seeds
+$(B)/tests/mkcorpus: tests/fuzz/mkcorpus.c $(B)/ctl/parser.o \
+	    $(addprefix $(B)/daemon/,kcheck.o scheck.o ctlreq.o ctentry.o) \
+	    $(addprefix $(B)/,$(IMSG_OBJS)) $(FZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon -Ictl -Itests/unit $(ALL_LDFLAGS) -o $@ \
+	    $(filter %.c %.o,$^) $(PKG_LIBS)
+fuzz-corpus: $(B)/tests/mkcorpus
+	$(B)/tests/mkcorpus tests/fuzz/corpus
+
+# Each target's output goes to a log first: piped into tail, a crash's
+# exit status would be tail's.  Crash inputs land next to the log.
 fuzz: $(addprefix $(FZ)/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do \
 	    mkdir -p $(FZ)/corpus-$$f; \
 	    echo "== $$f for $(FUZZ_SECONDS)s"; \
-	    $(FZ)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -timeout=10 $(FZ)/corpus-$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 12; \
+	    if ! $(FZ)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -timeout=10 -artifact_prefix=$(FZ)/$$f- $(FZ)/corpus-$$f \
+	        tests/fuzz/corpus/$$f > $(FZ)/$$f.log 2>&1; then \
+	        tail -n 60 $(FZ)/$$f.log; \
+	        echo "$$f FAILED, see $(FZ)/$$f.log"; exit 1; \
+	    fi; \
+	    tail -n 12 $(FZ)/$$f.log; \
 	done
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(filter 1,$(SANITIZE)),5,15)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctentry.h"
+#include "ctlreq.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -60,28 +61,6 @@ static gid_t			ctl_sock_gid, ctl_admin_gid;
 static int			ctl_has_admin;
 static uint64_t			ctl_denied, ctl_timeouts;
 static uint64_t			ctl_read_failed, ctl_bad_request;
-
-static const char *const op_names[CTL_OP_MAX_] = {
-	[CTL_OP_NONE] = "none", [CTL_OP_COMMIT] = "commit",
-	[CTL_OP_FLUSH_CACHE] = "flush cache",
-	[CTL_OP_FLUSH_KERNEL] = "flush kernel table",
-	[CTL_OP_DUMP_INTERNAL] = "dump internal cache",
-	[CTL_OP_DUMP_EXTERNAL] = "dump external cache",
-	[CTL_OP_KILL] = "kill", [CTL_OP_STATS] = "statistics",
-	[CTL_OP_RESYNC_KERNEL] = "resync with kernel",
-	[CTL_OP_BULK_SEND] = "bulk send",
-	[CTL_OP_REQUEST_RESYNC] = "request resync from peers",
-	[CTL_OP_RESET_TIMERS] = "shorten kernel timers",
-	[CTL_OP_STATUS] = "status",
-};
-
-static const char *const stats_names[CTL_STATS_MAX_] = {
-	[CTL_STATS_SUMMARY] = "summary", [CTL_STATS_NETWORK] = "network",
-	[CTL_STATS_CACHE] = "cache", [CTL_STATS_RUNTIME] = "runtime",
-	[CTL_STATS_LINK] = "link", [CTL_STATS_RSQUEUE] = "rsqueue",
-	[CTL_STATS_QUEUE] = "queue", [CTL_STATS_PROCESS] = "process",
-	[CTL_STATS_EXPECT] = "expect",
-};
 
 static void	control_close(struct ctl_conn *);
 
@@ -357,31 +336,22 @@ control_accept(int64_t now)
 	}
 }
 
-static int
-op_is_readonly(uint32_t op)
-{
-	return op == CTL_OP_STATS || op == CTL_OP_STATUS ||
-	    op == CTL_OP_DUMP_INTERNAL || op == CTL_OP_DUMP_EXTERNAL;
-}
-
-/* Structural checks: version, op, argument range, flags. */
+/* Structural checks (ctlreq.c): version, op, argument range, flags. */
 static int
 control_validate(struct ctl_conn *c, const struct ctl_request *req)
 {
-	if (req->version != CTL_PROTO_VERSION) {
+	switch (ctlreq_check(req)) {
+	case CTL_RES_OK:
+		return 0;
+	case CTL_RES_VERSION:
 		control_result(c, CTL_RES_VERSION, "control protocol version "
 		    "mismatch: ctsyncctl and ctsyncd differ");
 		return -1;
-	}
-	if (req->op == CTL_OP_NONE || req->op >= CTL_OP_MAX_ ||
-	    (req->flags & ~(CTL_FLAG_XML | CTL_FLAG_JSON)) != 0 ||
-	    (req->op == CTL_OP_STATS && req->arg >= CTL_STATS_MAX_) ||
-	    (req->op != CTL_OP_STATS && req->arg >= CTL_TABLE_MAX_)) {
+	default:
 		ctl_bad_request++;
 		control_result(c, CTL_RES_BADREQ, "malformed request");
 		return -1;
 	}
-	return 0;
 }
 
 static void
@@ -416,33 +386,6 @@ op_is_long(uint32_t op)
 	    op == CTL_OP_DUMP_INTERNAL || op == CTL_OP_DUMP_EXTERNAL;
 }
 
-/* Which child does the work: 0 = none (answered here). */
-static int
-op_owner(const struct ctl_request *req)
-{
-	switch (req->op) {
-	case CTL_OP_COMMIT:
-	case CTL_OP_FLUSH_CACHE:
-	case CTL_OP_RESYNC_KERNEL:
-	case CTL_OP_DUMP_INTERNAL:
-	case CTL_OP_DUMP_EXTERNAL:
-	case CTL_OP_STATUS:
-	case CTL_OP_BULK_SEND:
-	case CTL_OP_REQUEST_RESYNC:
-		return PROC_SYNC;
-	case CTL_OP_FLUSH_KERNEL:
-	case CTL_OP_RESET_TIMERS:
-		return PROC_KERNEL;
-	case CTL_OP_STATS:
-		if (req->arg == CTL_STATS_RUNTIME)
-			return PROC_KERNEL;
-		if (req->arg == CTL_STATS_PROCESS)
-			return 0;
-		return PROC_SYNC;
-	}
-	return 0;
-}
-
 static void
 control_relay(struct ctl_conn *c, int role)
 {
@@ -452,13 +395,7 @@ control_relay(struct ctl_conn *c, int role)
 	c->state = CONN_WAIT_CHILD;
 	if (op_is_long(req->op))
 		c->deadline = monotime_ms() + CTL_LONG_OP_TIMEOUT_MS;
-	if (req->op == CTL_OP_STATUS)
-		type = IMSG_SYNC_STATUS_REQ;
-	else if (req->op == CTL_OP_STATS && req->arg == CTL_STATS_RUNTIME)
-		type = IMSG_KERNEL_STATS_REQ;
-	else
-		type = role == PROC_SYNC ? IMSG_SYNC_OP_REQ :
-		    IMSG_KERNEL_OP_REQ;
+	type = ctlreq_relay_type(req, role);
 	if (type == IMSG_SYNC_STATUS_REQ || type == IMSG_KERNEL_STATS_REQ)
 		monitor_relay_to_child(role, type, c->id, NULL, 0);
 	else
@@ -483,17 +420,17 @@ control_dispatch_request(struct ctl_conn *c)
 		control_reply_processes(c);
 		return;
 	}
-	if ((role = op_owner(req)) != 0) {
+	if ((role = ctlreq_owner(req)) != 0) {
 		control_relay(c, role);
 		return;
 	}
 	if (req->op == CTL_OP_STATS) {
 		snprintf(what, sizeof(what), "statistics section %s",
-		    stats_names[req->arg]);
+		    ctlreq_stats_name(req->arg));
 		control_not_implemented(c, what);
 		return;
 	}
-	control_not_implemented(c, op_names[req->op]);
+	control_not_implemented(c, ctlreq_op_name(req->op));
 }
 
 static void
@@ -502,8 +439,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	struct ctl_request	req;
 
 	if (c->state != CONN_WAIT_REQUEST ||
-	    imsg_get_type(imsg) != IMSG_CTL_REQUEST ||
-	    imsg_get_data(imsg, &req, sizeof(req)) == -1) {
+	    ctlreq_decode(imsg, &req) == -1) {
 		ctl_bad_request++;
 		log_warnx("control: malformed request from uid %u pid %d",
 		    c->uid, (int)c->pid);
@@ -512,17 +448,17 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	}
 	if (control_validate(c, &req) == -1)
 		return;
-	if (!op_is_readonly(req.op) && c->level != CTL_LEVEL_ADMIN) {
+	if (!ctlreq_readonly(req.op) && c->level != CTL_LEVEL_ADMIN) {
 		ctl_denied++;
 		log_warnx("control: denied %s to uid %u pid %d (read-only "
-		    "access)", op_names[req.op], c->uid, (int)c->pid);
+		    "access)", ctlreq_op_name(req.op), c->uid, (int)c->pid);
 		control_result(c, CTL_RES_DENIED, "permission denied: this "
 		    "operation needs root or membership of the AdminGroup");
 		return;
 	}
-	if (!op_is_readonly(req.op))
+	if (!ctlreq_readonly(req.op))
 		log_info("control: %s requested by uid %u pid %d",
-		    op_names[req.op], c->uid, (int)c->pid);
+		    ctlreq_op_name(req.op), c->uid, (int)c->pid);
 	c->req = req;
 	c->deadline = monotime_ms() + CTL_REPLY_TIMEOUT_MS;
 	control_dispatch_request(c);
@@ -656,7 +592,7 @@ control_child_reply(int role, const struct imsg *imsg)
 		rc = control_dump_chunk(c, role, imsg);
 		break;
 	case IMSG_CHILD_RESULT:
-		if (role == op_owner(&c->req))
+		if (role == ctlreq_owner(&c->req))
 			rc = control_child_result(c, imsg);
 		break;
 	}

@@ -6,6 +6,7 @@
 
 #include <err.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,12 @@ main(int argc, char *argv[])
 
 	/* process titles overwrite argv: do it before anything reads it */
 	setproctitle_init(argc, argv, environ);
+	/*
+	 * Batches of 64 KB come and go all the time: keep freed memory
+	 * instead of giving it back and faulting it in again at once.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+	(void)mallopt(M_MMAP_THRESHOLD, 512 * 1024);
 	memset(&opts, 0, sizeof(opts));
 	while ((ch = getopt(argc, argv, "C:df:nP:vV")) != -1) {
 		switch (ch) {

@@ -9,8 +9,9 @@
  * - each peer (by source address) has its own receive sequence space,
  *   window and acknowledgement state, and a sent message is released
  *   only when every live peer has acknowledged it; a peer silent for
- *   PEER_TIMEOUT_MS leaves that set.  conntrackd keeps one space for
- *   everybody, so three nodes on a multicast group confuse it.
+ *   PEER_TIMEOUT_MS, or last heard on a link that went down, leaves
+ *   that set.  conntrackd keeps one space for everybody, so three nodes
+ *   on a multicast group confuse it.
  * - the resend queue is never trimmed by dropping the oldest message:
  *   sending pauses while ResendQueueSize messages wait, so a bulk of
  *   any size is paced by the peers instead of overrunning the queue.
@@ -20,6 +21,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -33,6 +35,8 @@
 
 #define ALIVE_MS	1000
 #define HELLO_GAP_MAX	65536	/* larger jumps under HELLO: a restart */
+#define HELLO_LATE_MAX	8192	/* further back: not a late datagram */
+#define HELLO_LATE_MS	1000	/* late HELLOs for so long: a restart */
 #define PEER_TIMEOUT_MS	10000	/* silent this long: not waited for */
 #define PEERS_MAX	32	/* one bit each in txnode.acked */
 #define INFLIGHT_WINDOWS 16	/* ACK windows unacknowledged at most */
@@ -49,8 +53,10 @@ struct peer {
 	int		missed;		/* messages released without it */
 	struct in6_addr	addr;		/* IPv4 mapped */
 	int64_t		last_heard;
+	int		link;		/* heard on it last */
 	int		rx_init;
 	uint32_t	rx_last;
+	int64_t		late_since;	/* first late HELLO of a run, 0 none */
 	int		ack_pending;
 	uint32_t	ack_from;
 	uint32_t	window;
@@ -171,26 +177,47 @@ peer_heard(struct peer *p)
 	}
 }
 
-/* Peers silent too long are no longer waited for. */
+/* Link i is down and we send on another. */
+static int
+link_left(int i)
+{
+	return i != link_current() && i < link_count() &&
+	    (link_ifflags(i) & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING);
+}
+
+/*
+ * Peers silent too long are no longer waited for, nor those last heard
+ * on a link we left because it went down: nothing reaches them there.
+ * After a failover the same node speaks from its address on the new
+ * link, a new peer; waiting for the old one would stall sending for
+ * PEER_TIMEOUT_MS.
+ */
 static void
 peers_expire(int64_t now)
 {
 	struct peer	*p;
 	char		 name[INET6_ADDRSTRLEN];
 	uint64_t	 released;
-	int		 i;
+	int		 i, down;
 
 	for (i = 0; i < PEERS_MAX; i++) {
 		p = &ft.peers[i];
-		if (!p->used || !p->live ||
-		    now - p->last_heard < PEER_TIMEOUT_MS)
+		if (!p->used || !p->live)
+			continue;
+		down = link_left(p->link);
+		if (!down && now - p->last_heard < PEER_TIMEOUT_MS)
 			continue;
 		p->live = 0;
 		ft.live &= ~peer_bit(p);
 		sy.net.peers_lost++;
-		log_warnx("peer %s silent for %d s: no longer waiting for its "
-		    "acknowledgements", peer_name(p, name, sizeof(name)),
-		    PEER_TIMEOUT_MS / 1000);
+		if (down)
+			log_warnx("peer %s: link %d is down: no longer waiting "
+			    "for its acknowledgements", peer_name(p, name,
+			    sizeof(name)), p->link);
+		else
+			log_warnx("peer %s silent for %d s: no longer waiting "
+			    "for its acknowledgements", peer_name(p, name,
+			    sizeof(name)), PEER_TIMEOUT_MS / 1000);
 		if (ft.live == 0)
 			continue;	/* nobody to release for */
 		released = rsq_recheck(ft.live);
@@ -280,6 +307,7 @@ ftfw_ctl(struct peer *p, const struct wire_msg *m)
 static void
 ftfw_in_seq(struct peer *p, uint32_t seq)
 {
+	p->late_since = 0;
 	if (!p->ack_pending) {
 		p->ack_from = seq;
 		p->ack_pending = 1;
@@ -295,6 +323,7 @@ ftfw_in_seq(struct peer *p, uint32_t seq)
 static void
 ftfw_gap(struct peer *p, uint32_t expected, uint32_t seq)
 {
+	p->late_since = 0;
 	if (p->ack_pending)
 		txq_ctl(WIRE_F_ACK, p->ack_from, expected - 1);
 	txq_ctl(WIRE_F_NACK, expected, seq - 1);
@@ -308,8 +337,14 @@ ftfw_gap(struct peer *p, uint32_t expected, uint32_t seq)
  * a HELLO that does not continue the peer's numbering is a new start (a
  * restarted peer numbers from scratch): a small forward jump is loss
  * among a burst of HELLOs, and is NACKed like any gap rather than
- * accepted as conntrackd does, which would lose it for good.  Returns 1
- * when the message starts a new sequence space.
+ * accepted as conntrackd does, which would lose it for good.  A HELLO a
+ * little behind is a late or repeated datagram of that burst (reordered,
+ * duplicated): taken as a start it would apply stale state and number
+ * the peer backwards, so it is dropped like any old message, unless
+ * they keep coming for HELLO_LATE_MS without one in order: a restarted
+ * peer whose new numbers happen to start a little behind.  (Counting
+ * them would not do: one repeated datagram holds dozens of messages.)
+ * Returns 1 when the message starts a new sequence space.
  */
 static int
 ftfw_hello(struct peer *p, const struct wire_msg *m, uint32_t expected)
@@ -317,6 +352,13 @@ ftfw_hello(struct peer *p, const struct wire_msg *m, uint32_t expected)
 	char	name[INET6_ADDRSTRLEN];
 	int32_t	d = (int32_t)(m->seq - expected);
 
+	if (p->rx_init && d < 0 && d > -HELLO_LATE_MAX) {
+		if (p->late_since == 0)
+			p->late_since = p->last_heard;
+		/* no HELLO_BACK: a restarted peer must go on saying HELLO */
+		if (p->last_heard - p->late_since < HELLO_LATE_MS)
+			return 0;
+	}
 	ft.say_hello_back = 1;
 	if (p->rx_init && d >= 0 && d < HELLO_GAP_MAX)
 		return 0;
@@ -338,13 +380,13 @@ ftfw_rx(int link, const struct wire_msg *m,
 	uint32_t	 expected;
 	int		 data = wire_is_data(m);
 
-	(void)link;
 	if (!data && m->type != WIRE_CTL)
 		return RX_BAD;
 	if ((p = peer_get(from)) == NULL) {
 		sy.net.peers_refused++;
 		return RX_DROP;
 	}
+	p->link = link;
 	peer_heard(p);
 	if ((m->flags & WIRE_F_HELLO_BACK) && ft.hello == HELLO_SAY) {
 		ft.hello = HELLO_DONE;

@@ -11,6 +11,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "scheck.h"
 #include "sync.h"
 
 struct reconcile {
@@ -101,7 +102,20 @@ apply_tells(int kind, int origin, const struct reconcile *r)
 		return 0;
 	if (kind != CT_KIND_DUMP)
 		return 1;
-	return r->reason == KDUMP_OVERRUN;
+	return r->reason == KDUMP_OVERRUN || r->reason == KDUMP_COMMIT;
+}
+
+/*
+ * The dump after a commit: the kernel process heard no NEW events
+ * meanwhile.  What we committed is in the external cache and stays
+ * silent; anything else new is a real flow of that time.
+ */
+static int
+committed(struct cache *c, const void *entry)
+{
+	struct cache *ext = c == sy.int_ct ? sy.ext_ct : sy.ext_exp;
+
+	return ext != NULL && cache_find(ext, entry) != NULL;
 }
 
 static void
@@ -139,6 +153,9 @@ apply(struct cache *c, const void *entry, int kind, int origin, uint32_t gen,
 		    CACHE_NEW : CACHE_ALIVE;
 	}
 	o->gen = gen;
+	if (tell && kind == CT_KIND_DUMP && r->reason == KDUMP_COMMIT &&
+	    committed(c, entry))
+		tell = 0;
 	if (tell)
 		txq_obj(o, c == sy.int_ct ? CACHE_CT : CACHE_EXP);
 }
@@ -194,14 +211,14 @@ batch_items(struct imsg *imsg, size_t isz, char **items, uint32_t *count,
 {
 	static char		 buf[MAX_IMSGSIZE_SYNC_KERNEL];
 	struct ct_batch_hdr	 h;
+	const char		*why;
 	size_t			 len = imsg_get_len(imsg);
 
-	if (len < sizeof(h) || len > sizeof(buf) ||
-	    imsg_get_data(imsg, buf, len) == -1)
-		return "bad length";
-	memcpy(&h, buf, sizeof(h));
-	if (h.count == 0 || len != sizeof(h) + (size_t)h.count * isz)
-		return "count does not match length";
+	/* a payload that does not fit is checked as empty: bad length */
+	if (len > sizeof(buf) || imsg_get_data(imsg, buf, len) == -1)
+		len = 0;
+	if ((why = scheck_batch(buf, len, isz, &h)) != NULL)
+		return why;
 	*items = buf + sizeof(h);
 	*count = h.count;
 	*seq = h.seq;
@@ -231,8 +248,7 @@ intcache_events_ct(struct imsg *imsg)
 		fatalx("conntrack batch from kernel: %s", why);
 	for (i = 0; i < n; i++) {
 		it = (struct ct_item *)(items + i * sizeof(*it));
-		if (it->kind < CT_KIND_NEW || it->kind > CT_KIND_DUMP ||
-		    ct_entry_check(&it->ct) != NULL)
+		if (scheck_ct_item(it) == -1)
 			fatalx("invalid conntrack record from kernel");
 		count_event(it->kind, it->origin);
 		if (intcache_bypass()) {
@@ -276,8 +292,7 @@ intcache_events_exp(struct imsg *imsg)
 		fatalx("expectation batch from kernel: %s", why);
 	for (i = 0; i < n; i++) {
 		it = (struct exp_item *)(items + i * sizeof(*it));
-		if (it->kind < CT_KIND_NEW || it->kind > CT_KIND_DUMP ||
-		    exp_entry_check(&it->exp) != NULL)
+		if (scheck_exp_item(it) == -1)
 			fatalx("invalid expectation record from kernel");
 		count_event(it->kind, it->origin);
 		/* without a cache the master cannot be checked: send it */
@@ -303,9 +318,10 @@ reconcile_start(uint32_t table, uint32_t reason)
 	struct kernel_dump_req	 req;
 
 	if (r->running) {
-		/* the newest reason wins, except a startup fill */
+		/* the newest reason wins, except a commit's (new flows) */
+		if (!r->again || r->again_reason != KDUMP_COMMIT)
+			r->again_reason = reason;
 		r->again = 1;
-		r->again_reason = reason;
 		return;
 	}
 	memset(&req, 0, sizeof(req));
@@ -362,8 +378,7 @@ intcache_dump_end(struct imsg *imsg)
 	struct reconcile	*r;
 	uint64_t		 gone = 0;
 
-	if (imsg_get_data(imsg, &end, sizeof(end)) == -1 ||
-	    (end.table != KTABLE_CT && end.table != KTABLE_EXP))
+	if (scheck_dump_end(imsg->data, imsg_get_len(imsg), &end) == -1)
 		fatalx("malformed dump end from kernel");
 	r = table_rec(end.table);
 	if (!r->running || end.seq != r->seq)
@@ -374,6 +389,11 @@ intcache_dump_end(struct imsg *imsg)
 		    KTABLE_CT ? "conntrack" : "expectation",
 		    strerror(end.error));
 	else if (r->reason != KDUMP_STARTUP)
+		/*
+		 * Only an overrun lost DESTROYs.  After a commit, what a
+		 * dump misses was deleted by us (a -F while it ran): the
+		 * kernel process heard every other DESTROY meanwhile.
+		 */
 		gone = sweep(table_cache(end.table), r->gen,
 		    r->reason == KDUMP_OVERRUN);
 	if (r->reason == KDUMP_OVERRUN)
@@ -422,6 +442,31 @@ intcache_bulk_dump(void)
 	reconcile_start(KTABLE_CT, KDUMP_RESYNC);
 }
 
+/* A record the kernel says it created for our commit: never told. */
+void
+intcache_committed(uint32_t table, const void *entry)
+{
+	if (intcache_bypass() || (table == KTABLE_EXP && sy.int_exp == NULL))
+		return;
+	apply(table_cache(table), entry, CT_KIND_NEW, CT_ORIGIN_SELF,
+	    item_gen(table, CT_KIND_NEW, 0), table_rec(table));
+}
+
+/*
+ * A commit is over: reconcile with the kernel, whose NEW events nobody
+ * heard meanwhile (kernel_commit_quiet()).  Our own records are in the
+ * cache already; what else the dump finds is real and goes out.
+ */
+void
+intcache_commit_done(void)
+{
+	if (intcache_bypass())
+		return;
+	reconcile_start(KTABLE_CT, KDUMP_COMMIT);
+	if (sy.int_exp != NULL)
+		reconcile_start(KTABLE_EXP, KDUMP_COMMIT);
+}
+
 void
 intcache_startup(void)
 {
@@ -455,9 +500,8 @@ intcache_flushed(struct imsg *imsg)
 {
 	struct kernel_dump_req	f;
 
-	if (imsg_get_data(imsg, &f, sizeof(f)) == -1 ||
-	    (f.table != KTABLE_CT && f.table != KTABLE_EXP) ||
-	    (f.table == KTABLE_EXP && sy.int_exp == NULL))
+	if (scheck_flushed(imsg->data, imsg_get_len(imsg), sy.int_exp != NULL,
+	    &f) == -1)
 		fatalx("malformed flush notice from kernel");
 	reconcile_start(f.table, KDUMP_FLUSHED);
 }

@@ -18,6 +18,7 @@
 #include "ctentry.h"
 #include "ctmnl.h"
 #include "daemon.h"
+#include "kcheck.h"
 #include "kernel.h"
 #include "kfilter.h"
 #include "log.h"
@@ -104,16 +105,12 @@ kdump_start_op(uint32_t table, int action, uint32_t seq)
 const char *
 kdump_request(struct imsg *imsg)
 {
-	struct kernel_dump_req	req;
+	struct kernel_dump_req	 req;
+	const char		*why;
 
-	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)
-		return "bad length";
-	if (req.table != KTABLE_CT && req.table != KTABLE_EXP)
-		return "unknown table";
-	if (req.reason == 0 || req.reason >= KDUMP_MAX_)
-		return "unknown dump reason";
-	if (req.table == KTABLE_EXP && !kconf->sync.expect_sync)
-		return "expectation dump without ExpectationSync";
+	if ((why = kcheck_dump_req(imsg->data, imsg_get_len(imsg),
+	    &kconf->sync, &req)) != NULL)
+		return why;
 	if (kdump_enqueue(req.seq, req.table, req.reason, KDUMP_TO_SYNC) == -1)
 		return "too many dump requests queued";
 	return NULL;

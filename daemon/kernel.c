@@ -31,16 +31,20 @@
 #define EXP_GROUPS	((1U << (NFNLGRP_CONNTRACK_EXP_NEW - 1)) |	\
 			 (1U << (NFNLGRP_CONNTRACK_EXP_UPDATE - 1)) |	\
 			 (1U << (NFNLGRP_CONNTRACK_EXP_DESTROY - 1)))
+#define NEW_GROUPS	((1U << (NFNLGRP_CONNTRACK_NEW - 1)) |		\
+			 (1U << (NFNLGRP_CONNTRACK_EXP_NEW - 1)))
 
 /*
- * Without NetlinkBufferSize: room for the events of a few commit
- * batches (we drain them after each batch), so a commit never overruns.
+ * Without NetlinkBufferSize: room for bursts of traffic events, and for
+ * those of -t and filtered -F, which are drained after every batch.
  */
 #define EVENT_RCVBUF_DEFAULT	(4U * 1024 * 1024)
 #define CMD_RCVBUF		(1U * 1024 * 1024)
 /* stop reading netlink while this many imsgs wait for sync */
 #define PEER_QUEUE_HIGH		512
 #define PEER_QUEUE_LOW		128
+/* longest a commit may leave us out of the NEW groups between batches */
+#define COMMIT_QUIET_MAX_MS	5000
 
 const struct ctsyncd_conf	*kconf;
 struct kernel_stats		 kstats;
@@ -48,6 +52,8 @@ struct ctnl			 kev, kdump, kcmd;
 
 static uint32_t			 kev_groups;
 static int			 kev_paused;
+static int			 kev_quiet;	/* out of the NEW groups */
+static int64_t			 kev_quiet_until;
 
 static struct kbatch		 ev_ct, ev_exp;
 
@@ -337,6 +343,62 @@ kernel_events_listen(int on)
 	return ctnl_groups(&kev, kev_groups, on);
 }
 
+/*
+ * During a commit we stay out of the NEW groups: with no listener the
+ * kernel builds no event for each entry we create, which alone costs
+ * about as much as the insert.  Sync puts what we committed in its
+ * cache from our ACKs and reconciles the rest with a dump when the
+ * commit is over (KDUMP_COMMIT); the dump request brings us back.
+ * Without an internal cache there is nothing to reconcile: stay in.
+ */
+void
+kernel_commit_quiet(int on)
+{
+	if (on == kev_quiet || (kconf->sync.mode == CONF_MODE_NOTRACK &&
+	    kconf->sync.disable_internal_cache))
+		return;
+	if (ctnl_groups(&kev, kev_groups & NEW_GROUPS, !on) == -1) {
+		if (!on)
+			fatal("rejoining the event groups after a commit");
+		log_warn("leaving the event groups for a commit");
+		return;
+	}
+	kev_quiet = on;
+	if (on)
+		kernel_commit_busy();
+}
+
+/*
+ * Sync asks for its dump right after the last batch.  Should it not
+ * (it is the unprivileged half), we do not stay deaf: back in the
+ * groups, and the lost events are an overrun, which sync resyncs.
+ */
+static void
+kernel_quiet_expired(int64_t now)
+{
+	if (!kev_quiet)
+		return;
+	if (now < kev_quiet_until) {
+		child_set_timer(kev_quiet_until, kernel_quiet_expired);
+		return;
+	}
+	log_warnx("commit: no reconciling dump after %d ms, listening again",
+	    COMMIT_QUIET_MAX_MS);
+	kernel_commit_quiet(0);
+	kstats.netlink_overrun++;
+	child_send_peer(IMSG_KERNEL_OVERRUN, 0, NULL, 0);
+}
+
+/* A commit batch: the commit goes on, the deadline moves. */
+void
+kernel_commit_busy(void)
+{
+	if (!kev_quiet)
+		return;
+	kev_quiet_until = monotime_ms() + COMMIT_QUIET_MAX_MS;
+	child_set_timer(kev_quiet_until, kernel_quiet_expired);
+}
+
 void
 kernel_init(const struct ctsyncd_conf *conf)
 {
@@ -381,12 +443,19 @@ kernel_dispatch(struct imsg *imsg, int from)
 		kop_request(imsg);
 		return;
 	case IMSG_KERNEL_DUMP_REQ:
-		why = kdump_request(imsg);
+		/* any dump that follows a commit reconciles it */
+		if ((why = kdump_request(imsg)) == NULL)
+			kernel_commit_quiet(0);
 		break;
+	case IMSG_KERNEL_COMMIT_BEGIN:
+		kernel_commit_quiet(1);
+		return;
 	case IMSG_KERNEL_COMMIT_CT:
+		kernel_commit_busy();
 		why = kcommit_ct(imsg);
 		break;
 	case IMSG_KERNEL_COMMIT_EXP:
+		kernel_commit_busy();
 		why = kcommit_exp(imsg);
 		break;
 	case IMSG_KERNEL_INJECT_CT:

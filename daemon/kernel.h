@@ -44,6 +44,8 @@ void	*kbatch_slot(struct kbatch *, uint32_t);
 void	kbatch_drop_last(struct kbatch *);
 void	kernel_drain_events(int);
 int	kernel_events_listen(int);
+void	kernel_commit_quiet(int);
+void	kernel_commit_busy(void);
 int	kernel_events_paused(void);
 void	kernel_count_errno(int);
 

@@ -1,9 +1,10 @@
 /*
  * Everything that changes the kernel tables: commit batches from sync,
  * the kernel flush (-F) and the timer reset (-t).  Requests are written
- * as netlink batches (many messages per sendmsg, one ACK each), and our
- * own events are drained after every batch so a commit of any size never
- * overruns the event socket.
+ * as netlink batches (many messages per sendmsg, an ACK for the last and
+ * an error for each failed one), and the events they cause are drained
+ * after every batch so they never pile up in the event socket.  A commit
+ * causes none we hear: see kernel_commit_quiet().
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -21,12 +22,13 @@
 #include "ctentry.h"
 #include "ctmnl.h"
 #include "daemon.h"
+#include "kcheck.h"
 #include "kernel.h"
 #include "kfilter.h"
 #include "log.h"
 
 #define KW_MSG_MAX	CTMNL_MSG_MAX	/* one ctnetlink request */
-#define KW_BATCH_MAX	256		/* messages per sendmsg */
+#define KW_BATCH_MAX	COMMIT_BATCH_MAX	/* messages per sendmsg */
 #define KW_BUF_SIZE	(KW_MSG_MAX * KW_BATCH_MAX)
 #define KW_DRAIN_ROUNDS	1024		/* event reads after one batch */
 
@@ -170,72 +172,28 @@ kw_add_exp(struct kw_batch *b, const struct exp_entry *e, int del)
 
 /* ---- commit ---- */
 
+/* kw_write() keeps one result per record of a batch kcheck accepts */
+_Static_assert(KCHECK_BATCH_MAX <= KW_BATCH_MAX,
+    "kcheck accepts batches larger than kw_write() can hold");
+
 /*
- * Structure of a batch from sync: exact length for the announced count.
- * Returns the count, or -1.
+ * Copy a batch from sync where kw_write() reads it, and check it whole
+ * (kcheck.c) before a single byte reaches netlink.  One that does not
+ * fit is checked as empty: refused the way a short one is.
  */
-static int
-kw_batch_check(struct imsg *imsg, size_t itemsize, struct ct_batch_hdr *h)
+static const char *
+kw_check(struct imsg *imsg, uint32_t type, struct ct_batch_hdr *h)
 {
 	size_t	len = imsg_get_len(imsg);
 
-	if (len < sizeof(*h) || len > sizeof(inbuf) ||
-	    imsg_get_data(imsg, inbuf, len) == -1)
-		return -1;
-	memcpy(h, inbuf, sizeof(*h));
-	if (h->count == 0 || h->count > KW_BATCH_MAX ||
-	    len != sizeof(*h) + (size_t)h->count * itemsize)
-		return -1;
-	return (int)h->count;
-}
-
-static const char *
-kw_item_check(uint8_t kind, uint8_t origin, const uint8_t *pad, size_t padlen)
-{
-	size_t	i;
-
-	if (kind != CT_KIND_NEW)
-		return "commit record is not a NEW";
-	if (origin != 0)
-		return "commit record with an origin";
-	for (i = 0; i < padlen; i++)
-		if (pad[i] != 0)
-			return "non-zero padding";
-	return NULL;
-}
-
-static const char *
-kw_ct_check(const struct ct_item *it)
-{
-	const char	*why;
-
-	if ((why = kw_item_check(it->kind, it->origin, it->pad0,
-	    sizeof(it->pad0))) != NULL)
-		return why;
-	if ((why = ct_entry_check(&it->ct)) != NULL)
-		return why;
-	if (!(it->ct.flags & CTE_F_TIMEOUT) || it->ct.timeout == 0)
-		return "commit record without a timeout";
-	return NULL;
-}
-
-static const char *
-kw_exp_check(const struct exp_item *it)
-{
-	const char	*why;
-
-	if ((why = kw_item_check(it->kind, it->origin, it->pad0,
-	    sizeof(it->pad0))) != NULL)
-		return why;
-	if ((why = exp_entry_check(&it->exp)) != NULL)
-		return why;
-	if (!(it->exp.flags & EXE_F_TIMEOUT) || it->exp.timeout == 0)
-		return "commit record without a timeout";
-	return NULL;
+	if (len > sizeof(inbuf) || imsg_get_data(imsg, inbuf, len) == -1)
+		len = 0;
+	return kcheck_batch(type, inbuf, len, &kconf->sync, h);
 }
 
 static void
-kw_commit_ack(uint32_t seq, uint32_t ok, uint32_t failed)
+kw_commit_ack(uint32_t seq, uint32_t ok, uint32_t failed,
+    const uint32_t *failmap)
 {
 	struct kernel_commit_ack	a;
 
@@ -243,6 +201,8 @@ kw_commit_ack(uint32_t seq, uint32_t ok, uint32_t failed)
 	a.seq = seq;
 	a.ok = ok;
 	a.failed = failed;
+	if (failmap != NULL)
+		memcpy(a.failmap, failmap, sizeof(a.failmap));
 	kstats.commit_batches++;
 	kstats.commit_ok += ok;
 	kstats.commit_failed += failed;
@@ -259,13 +219,21 @@ kw_log_failure(const char *what, uint32_t failed, int err)
 	    failed, what, strerror(err));
 }
 
+static void
+kw_fail(uint32_t *failmap, uint32_t i)
+{
+	if (failmap != NULL && i < COMMIT_BATCH_MAX)
+		failmap[i / 32] |= 1U << (i % 32);
+}
+
 /*
  * Entries that exist already are deleted and created once more, as
  * conntrackd does, in batches of pairs.
  */
 static void
 kw_recreate(int exp, const char *items, const uint32_t *retry,
-    uint32_t nretry, uint32_t *ok, uint32_t *failed, int *first_err)
+    uint32_t nretry, uint32_t *ok, uint32_t *failed, int *first_err,
+    uint32_t *failmap)
 {
 	struct kw_batch	*b = &kwb_commit;
 	size_t		 isz = exp ? sizeof(struct exp_item) :
@@ -292,6 +260,7 @@ kw_recreate(int exp, const char *items, const uint32_t *retry,
 			if (b->err[2 * j + 1] == 0)
 				(*ok)++;
 			else {
+				kw_fail(failmap, retry[nretry - 1 - j]);
 				(*failed)++;
 				*first_err = *first_err ? *first_err :
 				    b->err[2 * j + 1];
@@ -312,10 +281,11 @@ kw_add_item(struct kw_batch *b, int exp, const char *p, int del)
 /*
  * One batch of records to write: created (commit, and inject's NEW and
  * UPDATE) or deleted (inject's DESTROY, where "already gone" is fine).
+ * failmap, when asked for, says which records failed.
  */
 static void
 kw_write(int exp, uint32_t count, uint32_t *ok, uint32_t *failed,
-    int *first_err)
+    int *first_err, uint32_t *failmap)
 {
 	uint32_t	i, nretry = 0;
 	uint32_t	retry[KW_BATCH_MAX];
@@ -337,47 +307,43 @@ kw_write(int exp, uint32_t count, uint32_t *ok, uint32_t *failed,
 		else if (b->err[i] == 0 || (del && b->err[i] == ENOENT))
 			(*ok)++;
 		else {
+			kw_fail(failmap, i);
 			(*failed)++;
 			*first_err = *first_err ? *first_err : b->err[i];
 		}
 	}
-	kw_recreate(exp, items, retry, nretry, ok, failed, first_err);
+	kw_recreate(exp, items, retry, nretry, ok, failed, first_err,
+	    failmap);
 }
 
 static void
 kw_commit(int exp, uint32_t seq, uint32_t count)
 {
 	uint32_t	ok = 0, failed = 0;
+	uint32_t	failmap[COMMIT_BATCH_MAX / 32];
 	int		first_err = 0;
 
-	kw_write(exp, count, &ok, &failed, &first_err);
+	memset(failmap, 0, sizeof(failmap));
+	kw_write(exp, count, &ok, &failed, &first_err, failmap);
 	kw_log_failure(exp ? "expectations" : "entries", failed, first_err);
-	kw_commit_ack(seq, ok, failed);
+	kw_commit_ack(seq, ok, failed, failmap);
 }
 
-/* Validate the whole message before a single byte reaches netlink. */
+/*
+ * A refused batch is still acknowledged, so sync's commit does not wait
+ * for it forever: as failed whole when its header could be trusted,
+ * as empty when not.
+ */
 static const char *
 kw_commit_msg(struct imsg *imsg, int exp)
 {
 	struct ct_batch_hdr	 h;
 	const char		*why;
-	size_t			 isz = exp ? sizeof(struct exp_item) :
-				    sizeof(struct ct_item);
-	int			 count, i;
 
-	if ((count = kw_batch_check(imsg, isz, &h)) == -1) {
-		kw_commit_ack(0, 0, 0);
-		return "bad batch length or count";
-	}
-	for (i = 0; i < count; i++) {
-		const char *p = inbuf + sizeof(h) + i * isz;
-
-		why = exp ? kw_exp_check((const struct exp_item *)p) :
-		    kw_ct_check((const struct ct_item *)p);
-		if (why != NULL) {
-			kw_commit_ack(h.seq, 0, h.count);
-			return why;
-		}
+	if ((why = kw_check(imsg, exp ? IMSG_KERNEL_COMMIT_EXP :
+	    IMSG_KERNEL_COMMIT_CT, &h)) != NULL) {
+		kw_commit_ack(h.seq, 0, h.count, NULL);
+		return why;
 	}
 	kw_commit(exp, h.seq, h.count);
 	return NULL;
@@ -392,58 +358,10 @@ kcommit_ct(struct imsg *imsg)
 const char *
 kcommit_exp(struct imsg *imsg)
 {
-	if (!kconf->sync.expect_sync) {
-		kw_commit_ack(0, 0, 0);
-		return "expectation commit without ExpectationSync";
-	}
 	return kw_commit_msg(imsg, 1);
 }
 
 /* ---- DisableExternalCache: the peers' state, written as it arrives ---- */
-
-static const char *
-kw_inject_item(uint8_t kind, uint8_t origin, const uint8_t *pad,
-    size_t padlen)
-{
-	size_t	i;
-
-	if (kind != CT_KIND_NEW && kind != CT_KIND_UPDATE &&
-	    kind != CT_KIND_DESTROY)
-		return "inject record of an unknown kind";
-	if (origin != 0)
-		return "inject record with an origin";
-	for (i = 0; i < padlen; i++)
-		if (pad[i] != 0)
-			return "non-zero padding";
-	return NULL;
-}
-
-static const char *
-kw_inject_check(int exp, const char *p)
-{
-	const struct ct_item	*ci = (const struct ct_item *)p;
-	const struct exp_item	*ei = (const struct exp_item *)p;
-	const char		*why;
-
-	if (exp) {
-		if ((why = kw_inject_item(ei->kind, ei->origin, ei->pad0,
-		    sizeof(ei->pad0))) != NULL ||
-		    (why = exp_entry_check(&ei->exp)) != NULL)
-			return why;
-		if (ei->kind != CT_KIND_DESTROY &&
-		    (!(ei->exp.flags & EXE_F_TIMEOUT) || ei->exp.timeout == 0))
-			return "inject record without a timeout";
-		return NULL;
-	}
-	if ((why = kw_inject_item(ci->kind, ci->origin, ci->pad0,
-	    sizeof(ci->pad0))) != NULL ||
-	    (why = ct_entry_check(&ci->ct)) != NULL)
-		return why;
-	if (ci->kind != CT_KIND_DESTROY &&
-	    (!(ci->ct.flags & CTE_F_TIMEOUT) || ci->ct.timeout == 0))
-		return "inject record without a timeout";
-	return NULL;
-}
 
 /* Refused whole on any bad record, as a commit batch is. */
 static const char *
@@ -451,22 +369,13 @@ kw_inject_msg(struct imsg *imsg, int exp)
 {
 	struct ct_batch_hdr	 h;
 	const char		*why;
-	size_t			 isz = exp ? sizeof(struct exp_item) :
-				    sizeof(struct ct_item);
 	uint32_t		 ok = 0, failed = 0;
-	int			 count, i, first_err = 0;
+	int			 first_err = 0;
 
-	if (!kconf->sync.disable_external_cache)
-		return "inject without DisableExternalCache";
-	if (exp && !kconf->sync.expect_sync)
-		return "expectation inject without ExpectationSync";
-	if ((count = kw_batch_check(imsg, isz, &h)) == -1)
-		return "bad batch length or count";
-	for (i = 0; i < count; i++)
-		if ((why = kw_inject_check(exp, inbuf + sizeof(h) + i * isz))
-		    != NULL)
-			return why;
-	kw_write(exp, h.count, &ok, &failed, &first_err);
+	if ((why = kw_check(imsg, exp ? IMSG_KERNEL_INJECT_EXP :
+	    IMSG_KERNEL_INJECT_CT, &h)) != NULL)
+		return why;
+	kw_write(exp, h.count, &ok, &failed, &first_err, NULL);
 	kstats.inject_ok += ok;
 	kstats.inject_failed += failed;
 	if (failed > 0) {

@@ -271,6 +271,34 @@ monitor_size_caches(struct ctsyncd_conf *conf)
 	log_debug("caches sized from nf_conntrack_max: %lu entries", v);
 }
 
+/*
+ * With nf_conntrack_events at 2 (the default of recent kernels), a
+ * connection reports events only if a listener existed when it was
+ * created: whatever predates us never tells us it changed or ended,
+ * and would stay cached, and be committed on failover, for good.
+ */
+#define CT_EVENTS_SYSCTL	"/proc/sys/net/netfilter/nf_conntrack_events"
+
+static void
+monitor_check_events(void)
+{
+	FILE	*fp;
+	int	 v = -1;
+
+	if ((fp = fopen(CT_EVENTS_SYSCTL, "re")) == NULL)
+		return;
+	if (fscanf(fp, "%d", &v) != 1)
+		v = -1;
+	fclose(fp);
+	if (v == 0)
+		log_warnx("net.netfilter.nf_conntrack_events is 0: the kernel "
+		    "sends no conntrack events, nothing will be replicated");
+	else if (v == 2)
+		log_warnx("net.netfilter.nf_conntrack_events is 2: connections "
+		    "older than this daemon send no updates or destroys; set "
+		    "it to 1 before ctsyncd starts");
+}
+
 static void
 monitor_signals(void)
 {
@@ -868,6 +896,7 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	control_set_groups(sockgid, admingid, has_admin);
 	monitor_open_logs(conf);
 	monitor_size_caches(conf);
+	monitor_check_events();
 	if (mlink_open(conf) == -1)
 		exit(1);
 	if (mlink_watch_open() == -1)

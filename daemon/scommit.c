@@ -2,9 +2,12 @@
  * Commit (-c), sync side: stream the external cache to the kernel
  * process in batches, masters before related conntracks, conntracks
  * before expectations, with a few batches in flight.  The kernel
- * process passes on the events our commit causes before it acknowledges
- * a batch, so when the last ACK is in, the internal cache already holds
- * every committed entry.
+ * process hears no NEW events while it commits (building them would
+ * cost the kernel about as much as the inserts), so each ACK, which
+ * says which records failed, puts the committed ones in the internal
+ * cache: when -c returns, the cache holds all it committed.  A dump
+ * then reconciles the rest in the background: real flows that began
+ * during the commit, whose NEW events nobody heard.
  */
 #include <sys/types.h>
 
@@ -15,7 +18,7 @@
 #include "log.h"
 #include "sync.h"
 
-#define COMMIT_INFLIGHT		4	/* batches the kernel may be working on */
+#define COMMIT_INFLIGHT		8	/* batches the kernel may be working on */
 #define COMMIT_DEFAULT_TIMEOUT	60	/* conntrackd's fallback, seconds */
 
 enum commit_phase {
@@ -31,11 +34,13 @@ static struct {
 	int		 phase;
 	int		 with_ct, with_exp;
 	struct cache_iter it;
-	uint32_t	 seq;
+	uint32_t	 seq, first_seq;
 	uint32_t	 inflight;
+	uint64_t	 related;	/* related conntracks: a second walk */
 	uint64_t	 ok, failed;
 	int64_t		 start_ms;
-	char		*buf;
+	char		*buf[COMMIT_INFLIGHT];	/* batch seq % COMMIT_INFLIGHT */
+	int		 exp[COMMIT_INFLIGHT];	/* its table */
 } cm;
 
 int
@@ -66,9 +71,12 @@ fill_ct(struct ct_item *items, uint32_t *n)
 
 	while (*n < SYNC_BATCH_MAX &&
 	    (o = cache_iter_next(sy.ext_ct, &cm.it)) != NULL) {
-		if (o->state == CACHE_DEAD ||
-		    ((o->u.ct.flags & CTE_F_MASTER) != 0) != related)
+		if (o->state == CACHE_DEAD)
 			continue;
+		if (((o->u.ct.flags & CTE_F_MASTER) != 0) != related) {
+			cm.related += !related;
+			continue;
+		}
 		memset(&items[*n], 0, sizeof(items[*n]));
 		items[*n].kind = CT_KIND_NEW;
 		items[*n].ct = o->u.ct;
@@ -106,7 +114,8 @@ next_phase(void)
 	memset(&cm.it, 0, sizeof(cm.it));
 	cm.phase++;
 	if (cm.phase == PH_MASTERS || cm.phase == PH_RELATED) {
-		if (!cm.with_ct)
+		/* a second walk only when the first one skipped some */
+		if (!cm.with_ct || cm.related == 0)
 			cm.phase = PH_EXPECT;
 	}
 	if (cm.phase == PH_EXPECT && (!cm.with_exp || sy.ext_exp == NULL))
@@ -117,8 +126,9 @@ next_phase(void)
 static int
 send_batch(void)
 {
-	struct ct_batch_hdr	*h = (struct ct_batch_hdr *)cm.buf;
-	char			*items = cm.buf + sizeof(*h);
+	char			*buf = cm.buf[(cm.seq + 1) % COMMIT_INFLIGHT];
+	struct ct_batch_hdr	*h = (struct ct_batch_hdr *)buf;
+	char			*items = buf + sizeof(*h);
 	uint32_t		 n = 0;
 	size_t			 isz;
 	int			 exp = cm.phase == PH_EXPECT, finished;
@@ -132,10 +142,14 @@ send_batch(void)
 	if (n == 0)
 		return cm.phase != PH_DONE;
 	isz = exp ? sizeof(struct exp_item) : sizeof(struct ct_item);
+	/* the kernel process leaves the NEW groups; our ACKs stand in */
+	if (cm.seq == cm.first_seq && !intcache_bypass())
+		child_send_peer(IMSG_KERNEL_COMMIT_BEGIN, 0, NULL, 0);
 	h->count = n;
 	h->seq = ++cm.seq;
+	cm.exp[h->seq % COMMIT_INFLIGHT] = exp;
 	child_send_peer(exp ? IMSG_KERNEL_COMMIT_EXP : IMSG_KERNEL_COMMIT_CT,
-	    0, cm.buf, sizeof(*h) + n * isz);
+	    0, buf, sizeof(*h) + n * isz);
 	cm.inflight++;
 	return 1;
 }
@@ -168,13 +182,18 @@ pump(void)
 	while (cm.inflight < COMMIT_INFLIGHT && cm.phase != PH_DONE)
 		if (!send_batch())
 			break;
-	if (cm.phase == PH_DONE && cm.inflight == 0)
-		finish();
+	if (cm.phase != PH_DONE || cm.inflight != 0)
+		return;
+	finish();
+	if (cm.seq != cm.first_seq)
+		intcache_commit_done();
 }
 
 void
 scommit_request(uint32_t ctl_id, uint32_t table)
 {
+	int	i;
+
 	if (cm.active) {
 		child_send_result(ctl_id, CTL_RES_BUSY, "a commit is in progress");
 		return;
@@ -190,9 +209,11 @@ scommit_request(uint32_t ctl_id, uint32_t table)
 		    "ExpectationSync");
 		return;
 	}
-	if (cm.buf == NULL && (cm.buf = malloc(sizeof(struct ct_batch_hdr) +
-	    SYNC_BATCH_MAX * sizeof(struct exp_item))) == NULL)
-		fatal("%s", __func__);
+	for (i = 0; i < COMMIT_INFLIGHT; i++)
+		if (cm.buf[i] == NULL && (cm.buf[i] = malloc(sizeof(struct
+		    ct_batch_hdr) + SYNC_BATCH_MAX * sizeof(struct exp_item)))
+		    == NULL)
+			fatal("%s", __func__);
 	memset(&cm.it, 0, sizeof(cm.it));
 	cm.active = 1;
 	cm.ctl_id = ctl_id;
@@ -202,12 +223,40 @@ scommit_request(uint32_t ctl_id, uint32_t table)
 	if (cm.phase == PH_EXPECT && (!cm.with_exp || sy.ext_exp == NULL))
 		cm.phase = PH_DONE;
 	cm.inflight = 0;
+	cm.related = 0;
+	cm.first_seq = cm.seq;
 	cm.ok = cm.failed = 0;
 	cm.start_ms = monotime_ms();
 	log_info("committing %s", table == CTL_TABLE_CT ? "conntrack cache" :
 	    table == CTL_TABLE_EXPECT ? "expectation cache" :
 	    "all external caches");
 	pump();
+}
+
+/* What the kernel holds now goes into the internal cache, silently. */
+static void
+committed(const struct kernel_commit_ack *a)
+{
+	const char		*buf = cm.buf[a->seq % COMMIT_INFLIGHT];
+	int			 exp = cm.exp[a->seq % COMMIT_INFLIGHT];
+	struct ct_batch_hdr	 h;
+	size_t			 isz;
+	uint32_t		 i;
+
+	memcpy(&h, buf, sizeof(h));
+	if (a->seq == 0 || h.seq != a->seq || h.count > SYNC_BATCH_MAX)
+		return;		/* refused whole: nothing was written */
+	isz = exp ? sizeof(struct exp_item) : sizeof(struct ct_item);
+	for (i = 0; i < h.count; i++) {
+		if (a->failmap[i / 32] & (1U << (i % 32)))
+			continue;
+		if (exp)
+			intcache_committed(KTABLE_EXP, &((const struct exp_item *)
+			    (buf + sizeof(h) + i * isz))->exp);
+		else
+			intcache_committed(KTABLE_CT, &((const struct ct_item *)
+			    (buf + sizeof(h) + i * isz))->ct);
+	}
 }
 
 void
@@ -224,5 +273,6 @@ scommit_ack(struct imsg *imsg)
 	cm.inflight--;
 	cm.ok += a.ok;
 	cm.failed += a.failed;
+	committed(&a);
 	pump();
 }

@@ -16,7 +16,7 @@
 
 struct sockaddr_storage;
 
-#define SYNC_BATCH_MAX	256	/* records per commit imsg (kernel's cap) */
+#define SYNC_BATCH_MAX	COMMIT_BATCH_MAX	/* records per commit imsg */
 
 struct sync_state {
 	const struct ctsyncd_conf *conf;
@@ -81,6 +81,8 @@ void	intcache_flushed(struct imsg *);
 int	intcache_resync(uint32_t, uint32_t);
 int	intcache_bypass(void);
 void	intcache_bulk_dump(void);
+void	intcache_commit_done(void);
+void	intcache_committed(uint32_t, const void *);
 void	intcache_flush(int);
 void	intcache_timer(int64_t);
 int64_t	intcache_next_timer(void);

@@ -75,6 +75,7 @@ enum imsg_type {
 	IMSG_KERNEL_OVERRUN,		/* empty: event socket overran */
 	IMSG_KERNEL_INJECT_CT,		/* ct_batch_hdr + ct_item[] */
 	IMSG_KERNEL_INJECT_EXP,		/* ct_batch_hdr + exp_item[] */
+	IMSG_KERNEL_COMMIT_BEGIN,	/* empty: a commit starts */
 
 	/* any direction: flow control */
 	IMSG_XOFF = 400,
@@ -191,11 +192,14 @@ struct kernel_dump_end {
 	uint64_t	count;		/* entries sent */
 };
 
+#define COMMIT_BATCH_MAX	256	/* records per commit imsg */
+
 struct kernel_commit_ack {
 	uint32_t	seq;		/* of the batch */
 	uint32_t	ok;
 	uint32_t	failed;
 	uint32_t	pad0;
+	uint32_t	failmap[COMMIT_BATCH_MAX / 32];	/* bit i: record i */
 };
 
 #define KSTAT_ERRNO_SLOTS	8

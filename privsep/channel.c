@@ -119,6 +119,8 @@ static const struct channel_rule channel_rules[] = {
 	    FROM(PROC_KERNEL), sizeof(struct ct_batch_hdr), VAR },
 	{ IMSG_KERNEL_INJECT_EXP, "KERNEL_INJECT_EXP", FROM(PROC_SYNC),
 	    FROM(PROC_KERNEL), sizeof(struct ct_batch_hdr), VAR },
+	{ IMSG_KERNEL_COMMIT_BEGIN, "KERNEL_COMMIT_BEGIN", FROM(PROC_SYNC),
+	    FROM(PROC_KERNEL), 0, 0 },
 	{ IMSG_XOFF, "XOFF", FROM(PROC_SYNC) | FROM(PROC_KERNEL),
 	    FROM(PROC_SYNC) | FROM(PROC_KERNEL), 0, 0 },
 	{ IMSG_XON, "XON", FROM(PROC_SYNC) | FROM(PROC_KERNEL),

@@ -153,3 +153,19 @@ kill_child_test() {
 	[ -z "$(pgrep -u "$CTS_USER")" ]
 	[ ! -e "$SOCK" ]
 }
+
+@test "nf_conntrack_events 2 or 0 is warned about at start-up, 1 is not" {
+	local v
+	for v in 2 0 1; do
+		ip netns exec "$NS" sysctl -qw net.netfilter.nf_conntrack_events=$v
+		: > "$DLOG"
+		cts_start
+		"$CTL" -C "$CONF" -k >/dev/null
+		cts_wait_exit "$DPID"
+		case $v in
+		2) grep -q 'nf_conntrack_events is 2: connections older' "$DLOG" ;;
+		0) grep -q 'nf_conntrack_events is 0' "$DLOG" ;;
+		1) [ "$(grep -c nf_conntrack_events "$DLOG" || true)" -eq 0 ] ;;
+		esac
+	done
+}

@@ -91,6 +91,52 @@ replicates_all() {
 	[ "$(node_ext_count 1)" -eq 0 ]
 }
 
+@test "FTFW: a flow that starts during -c reaches the peer; the committed ones do not go back" {
+	node_conf 1 ctsyncd FTFW udp4 2
+	node_conf 2 ctsyncd FTFW udp4 1
+	node_start 1
+	node_start 2
+	RAW 1 -n 20000 -t 600 >/dev/null
+	wait_for 20000 node_ext_count 2
+	( sleep 0.05; node_ct 2 -I -p udp -s 198.51.100.250 \
+	    -d 203.0.113.250 --sport 5000 --dport 5001 -t 120 ) &
+	adder=$!
+	run node_ctl 2 -c
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"committed 20000, failed 0"* ]]
+	wait "$adder"
+	[ "$(node_kernel_count 2)" -eq 20001 ]
+	wait_for 1 sh -c "'$B/ctsyncctl' -C '${RUNN[1]}/ctsyncd.conf' -e |
+	    grep -c 198.51.100.250"
+	# the real flow, and none of the 20000 fw2 committed
+	sleep 1.5
+	[ "$(node_ext_count 1)" -eq 1 ]
+	[ "$(node_ctl 2 -i | wc -l)" -eq 20001 ]
+}
+
+@test "connection labels replicate, and -c puts them in the peer's kernel" {
+	labels_on 1 2
+	node_conf 1 ctsyncd FTFW udp4 2
+	node_conf 2 ctsyncd FTFW udp4 1
+	node_start 1
+	node_start 2
+	node_ct 1 -I -p udp -s 198.51.100.9 -d 203.0.113.9 --sport 1 \
+	    --dport 2 -t 100 --label-add ctsync-five
+	node_ct 1 -I -p tcp -s 198.51.100.10 -d 203.0.113.10 --sport 3 \
+	    --dport 4 --state ESTABLISHED -t 300 --label-add ctsync-hundred
+	run ip netns exec "${NSN[1]}" conntrack -L -o labels
+	echo "$output"
+	[ "$(grep -c 'labels=ctsync' <<< "$output")" -eq 2 ]
+	wait_for 2 sh -c "'$B/ctsyncctl' -C '${RUNN[2]}/ctsyncd.conf' -e |
+	    grep -c 'sport=[13] dport=[24] '"
+	run node_ctl 2 -c
+	[ "$status" -eq 0 ]
+	run ip netns exec "${NSN[2]}" conntrack -L -o labels
+	echo "$output"
+	[[ "$output" == *"sport=1 dport=2 "*"labels=ctsync-five"* ]]
+	[[ "$output" == *"sport=3 dport=4 "*"labels=ctsync-hundred"* ]]
+}
+
 @test "-n and -B resync a peer that started late; StartupResync too" {
 	node_conf 1 ctsyncd FTFW udp4 2
 	node_conf 2 ctsyncd FTFW udp4 1

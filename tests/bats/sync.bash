@@ -95,6 +95,7 @@ sync_teardown() {
 	done
 	[ -z "${HUB:-}" ] || ip netns del "$HUB" 2>/dev/null || true
 	[ -z "${RELAY_PID:-}" ] || kill -KILL "$RELAY_PID" 2>/dev/null || true
+	[ -z "${LABELMAP_MADE:-}" ] || rm -f "$LABELMAP"
 	return 0
 }
 
@@ -343,4 +344,29 @@ table inet loss {
 	}
 }
 NFT
+}
+
+# Connection labels on nodes "$@": the kernel keeps them only in a
+# namespace where a rule uses them (ours matches no packet of the
+# tests), and conntrack names them through
+# libnetfilter_conntrack's map (made for the test when there is none).
+LABELMAP=/etc/xtables/connlabel.conf
+labels_on() {
+	local i
+	if [ ! -e "$LABELMAP" ]; then
+		mkdir -p "$(dirname "$LABELMAP")"
+		printf '5 ctsync-five\n100 ctsync-hundred\n' > "$LABELMAP"
+		LABELMAP_MADE=1
+	fi
+	grep -q ctsync-five "$LABELMAP" || skip "$LABELMAP has other labels"
+	for i in "$@"; do
+		ip netns exec "${NSN[$i]}" nft -f - <<EOF
+table inet ctsynclabels {
+	chain c {
+		type filter hook prerouting priority 0;
+		ip daddr 192.0.2.1 ct label set 5;
+	}
+}
+EOF
+	done
 }

@@ -7,7 +7,8 @@
 #              the physical limit of the commit path.
 #  ctsyncd     ctsyncd-testhooks with CTSYNCD_TEST_MIRROR=1 (the start-up
 #              dump is copied into the external cache), kernel table
-#              flushed with ctsyncctl -F, then ctsyncctl -c timed.
+#              flushed with ctsyncctl -F, then ctsyncctl -c timed; three
+#              such rounds in the same daemon, median.
 #  conntrackd  (if installed) two namespaces joined by a veth pair, FTFW
 #              over UDP, fw1 bulk-sends (-B) to fw2, then conntrackd -c
 #              on fw2 timed.  conntrackd may lose entries on the way at
@@ -339,11 +340,38 @@ EOF
 			fail "ctsyncd: internal cache $internal != $n"
 		fi
 	fi
+	cts_more_rounds "$n" "$ns" "$wait_max" "$log"
 	overrun="$(cts_ctl -s runtime |
 	    awk -F'\t' '$2 ~ /^netlink overrun:/ { gsub(/ /, "", $NF); print $NF }')"
 	[ "$overrun" = 0 ] || fail "ctsyncd: netlink overrun: '$overrun'"
 	CTS_NOTES+="overrun=$overrun"
 	cts_finish "$mpid" "$ns" "$log"
+}
+
+# The VM is noisy: CTS_ROUNDS (3) commits in the same daemon, each after
+# a -F, and CTS_SECS becomes their median.  Each is checked like the
+# first: all N in the kernel and in the internal cache at once.
+cts_more_rounds() {
+	local n="$1" ns="$2" wait_max="$3" log="$4" r t0 out secs=("$CTS_SECS")
+
+	for ((r = 1; r < ${CTS_ROUNDS:-3}; r++)); do
+		out="$(cts_ctl -F 2>&1)" || { fail "ctsyncctl -F: $out"; break; }
+		cts_wait_status caches.internal.active 0 "$wait_max" ||
+		    { fail "ctsyncd: internal cache not empty after -F"; break; }
+		bench_ct_settle 60 || true
+		t0="$(bench_now)"
+		out="$(cts_ctl -c 2>&1)"
+		secs+=("$(bench_elapsed "$t0")")
+		echo "ctsyncctl -c round $((r + 1)): $out" >> "$log"
+		[[ "$out" == "committed $n, failed 0,"* ]] ||
+		    fail "ctsyncctl -c round $((r + 1)): $out"
+		[ "$(cts_status caches.internal.active)" = "$n" ] ||
+		    fail "ctsyncd: internal cache short right after round $((r + 1))"
+		[ "$(ns_count "$ns")" = "$n" ] ||
+		    fail "ctsyncd: kernel short after round $((r + 1))"
+	done
+	CTS_NOTES+="commit_runs=$(IFS=,; echo "${secs[*]}") "
+	CTS_SECS="$(median "${secs[@]}")"
 }
 
 cts_finish() {

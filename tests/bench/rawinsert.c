@@ -19,6 +19,9 @@
  *	cc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o rawinsert \
  *	    rawinsert.c $(pkg-config --cflags --libs libmnl)
  * (libnetfilter_conntrack is not needed; adding its flags is harmless.)
+ * -m MARK sets a mark on every entry; -U changes the entries -n names
+ * instead of creating them (the fault tests' bulk updates: conntrack -U
+ * over thousands of entries overruns its own socket).
  * Run it in a throwaway network namespace only.
  */
 #include <sys/types.h>
@@ -61,12 +64,14 @@ static unsigned long		 errs[ERRNO_SLOTS];
 static struct mmsghdr		 rmsg[RECV_VLEN];
 static struct iovec		 riov[RECV_VLEN];
 static char			 rbuf[RECV_VLEN][ACK_BUFSZ];
+static uint32_t			 mark;		/* -m: CTA_MARK, 0 none */
+static int			 update;	/* -U: change existing ones */
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: rawinsert [-6F] [-b batch] [-n count] "
-	    "[-t timeout]\n");
+	fprintf(stderr, "usage: rawinsert [-6FU] [-b batch] [-m mark] "
+	    "[-n count] [-t timeout]\n");
 	exit(2);
 }
 
@@ -200,7 +205,8 @@ build_new(char *buf, uint32_t i, int v6, uint32_t timeout)
 	}
 	sport = 1024 + i / (254 * 254);
 
-	nlh = put_header(buf, IPCTNL_MSG_CT_NEW,
+	nlh = put_header(buf, IPCTNL_MSG_CT_NEW, update ?
+	    NLM_F_REQUEST | NLM_F_ACK :
 	    NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
 	    v6 ? AF_INET6 : AF_INET, i);
 	put_tuple(nlh, CTA_TUPLE_ORIG, v6, s, d, sport, 80);
@@ -208,6 +214,8 @@ build_new(char *buf, uint32_t i, int v6, uint32_t timeout)
 	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(IPS_CONFIRMED | IPS_SEEN_REPLY |
 	    IPS_ASSURED));
 	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(timeout));
+	if (mark != 0)
+		mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
 	pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
 	tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
 	mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE,
@@ -319,7 +327,7 @@ main(int argc, char *argv[])
 	struct timeval	 tv = { RECV_TIMEO, 0 };
 	const char	*name;
 
-	while ((ch = getopt(argc, argv, "6b:Fn:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "6b:Fm:n:t:U")) != -1) {
 		switch (ch) {
 		case '6':
 			v6 = 1;
@@ -330,11 +338,17 @@ main(int argc, char *argv[])
 		case 'F':
 			doflush = 1;
 			break;
+		case 'm':
+			mark = number(optarg, 0, INT32_MAX, "mark");
+			break;
 		case 'n':
 			n = number(optarg, 1, MAX_N, "count");
 			break;
 		case 't':
 			timeout = number(optarg, 1, MAX_TIMEOUT, "timeout");
+			break;
+		case 'U':
+			update = 1;
 			break;
 		default:
 			usage();

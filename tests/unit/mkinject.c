@@ -177,6 +177,11 @@ main(int argc, char *argv[])
 		emit(IMSG_KERNEL_DUMP_REQ, &d, sizeof(d));
 		return 0;
 	}
+	if (strcmp(argv[1], "begin") == 0) {
+		/* a commit that never ends: no dump request follows */
+		emit(IMSG_KERNEL_COMMIT_BEGIN, NULL, 0);
+		return 0;
+	}
 	if (strcmp(argv[1], "type") == 0) {
 		/* only the kernel process sends events */
 		memset(&h, 0, sizeof(h));
