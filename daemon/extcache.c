@@ -163,6 +163,29 @@ extcache_apply(const struct wire_msg *m)
 		ext_store(sy.ext_exp, &exp, m->type - WIRE_EXP_NEW);
 }
 
+/*
+ * Whether a data message's payload parses, counted as malformed when it
+ * does not: the check a stranger's message must pass before it may
+ * become an FTFW peer.
+ */
+int
+extcache_check(const struct wire_msg *m)
+{
+	struct ct_entry		 ct;
+	struct exp_entry	 exp;
+	const char		*why;
+
+	if (m->type <= WIRE_CT_DESTROY)
+		why = wire_parse_ct(m->payload, m->plen, &ct, ext_wire_opts());
+	else
+		why = wire_parse_exp(m->payload, m->plen, &exp,
+		    ext_wire_opts());
+	if (why == NULL)
+		return 0;
+	ext_log_bad(m, why);
+	return -1;
+}
+
 /* ALARM: seconds left before an external entry expires, -1 if never. */
 int64_t
 extcache_expires(const struct cache_obj *o)

@@ -150,6 +150,21 @@ peer_get(const struct sockaddr_storage *from)
 	return free_slot;
 }
 
+/* Whether a source is one of our peers already. */
+int
+ftfw_knows(const struct sockaddr_storage *from)
+{
+	struct in6_addr	 a;
+	int		 i;
+
+	addr_key(from, &a);
+	for (i = 0; i < PEERS_MAX; i++)
+		if (ft.peers[i].used &&
+		    memcmp(&ft.peers[i].addr, &a, sizeof(a)) == 0)
+			return 1;
+	return 0;
+}
+
 static uint32_t
 peer_bit(const struct peer *p)
 {

@@ -90,6 +90,15 @@ static void
 rx_one(int link, const struct wire_msg *m,
     const struct sockaddr_storage *from)
 {
+	/*
+	 * A stranger becomes an FTFW peer, one whose acknowledgements
+	 * we wait for, only with a message that parses: a single bad
+	 * datagram from anywhere on the link would stall sending.
+	 */
+	if (smode == &smode_ftfw && wire_is_data(m) &&
+	    m->type <= WIRE_EXP_DESTROY && !ftfw_knows(from) &&
+	    extcache_check(m) == -1)
+		return;
 	switch (smode->rx(link, m, from)) {
 	case RX_BAD:
 		bad_msg(&sy.net.bad_header);

@@ -107,6 +107,7 @@ void	rsq_walk(void (*)(uint32_t, int, uint8_t, void *), void *);
 /* ftfw.c */
 void	ftfw_init(void);
 uint32_t ftfw_live_peers(void);
+int	ftfw_knows(const struct sockaddr_storage *);
 
 /* smode.c */
 void	smode_init(void);
@@ -120,6 +121,7 @@ int64_t	smode_next_timer(void);
 
 /* extcache.c */
 void	extcache_apply(const struct wire_msg *);
+int	extcache_check(const struct wire_msg *);
 void	extcache_flush(void);
 void	extcache_timer(int64_t);
 int64_t	extcache_next_timer(void);

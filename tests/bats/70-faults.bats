@@ -507,6 +507,8 @@ rcvbuf_errors() { udp_counter "$1" RcvbufErrors; }
 	done
 	[ "$(net_get 1 network.malformed)" -eq 0 ]
 	[ "$(node_ext_count 1)" -eq 0 ]
+	# no stranger became a peer whose acknowledgements fw2 waits for
+	node_ctl 2 show status | grep -Eq '^peers live: +1 \(peers lost 0,'
 	# the same three processes, alive, and still replicating
 	[ "$(node_pids 2)" = "$pids" ]
 	for p in $pids; do kill -0 "$p"; done
