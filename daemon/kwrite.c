@@ -203,6 +203,8 @@ kw_commit_ack(uint32_t seq, uint32_t ok, uint32_t failed,
 	a.failed = failed;
 	if (failmap != NULL)
 		memcpy(a.failmap, failmap, sizeof(a.failmap));
+	else if (failed > 0)	/* refused whole */
+		memset(a.failmap, 0xff, sizeof(a.failmap));
 	kstats.commit_batches++;
 	kstats.commit_ok += ok;
 	kstats.commit_failed += failed;

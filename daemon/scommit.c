@@ -244,8 +244,10 @@ committed(const struct kernel_commit_ack *a)
 	uint32_t		 i;
 
 	memcpy(&h, buf, sizeof(h));
-	if (a->seq == 0 || h.seq != a->seq || h.count > SYNC_BATCH_MAX)
-		return;		/* refused whole: nothing was written */
+	/* refused whole (or not ours): nothing was written */
+	if (a->seq == 0 || h.seq != a->seq || h.count > SYNC_BATCH_MAX ||
+	    a->ok == 0 || (uint64_t)a->ok + a->failed != h.count)
+		return;
 	isz = exp ? sizeof(struct exp_item) : sizeof(struct ct_item);
 	for (i = 0; i < h.count; i++) {
 		if (a->failmap[i / 32] & (1U << (i % 32)))
