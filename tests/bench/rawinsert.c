@@ -21,7 +21,9 @@
  * (libnetfilter_conntrack is not needed; adding its flags is harmless.)
  * -m MARK sets a mark on every entry; -U changes the entries -n names
  * instead of creating them (the fault tests' bulk updates: conntrack -U
- * over thousands of entries overruns its own socket).
+ * over thousands of entries overruns its own socket).  -D deletes them
+ * (by original tuple), and -o FIRST makes the entries FIRST..FIRST+count-1
+ * instead of 0..count-1: the churn benchmark's slices.
  * Run it in a throwaway network namespace only.
  */
 #include <sys/types.h>
@@ -66,12 +68,13 @@ static struct iovec		 riov[RECV_VLEN];
 static char			 rbuf[RECV_VLEN][ACK_BUFSZ];
 static uint32_t			 mark;		/* -m: CTA_MARK, 0 none */
 static int			 update;	/* -U: change existing ones */
+static int			 delete;	/* -D: delete them */
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: rawinsert [-6FU] [-b batch] [-m mark] "
-	    "[-n count] [-t timeout]\n");
+	fprintf(stderr, "usage: rawinsert [-6DFU] [-b batch] [-m mark] "
+	    "[-n count] [-o first] [-t timeout]\n");
 	exit(2);
 }
 
@@ -205,6 +208,12 @@ build_new(char *buf, uint32_t i, int v6, uint32_t timeout)
 	}
 	sport = 1024 + i / (254 * 254);
 
+	if (delete) {
+		nlh = put_header(buf, IPCTNL_MSG_CT_DELETE,
+		    NLM_F_REQUEST | NLM_F_ACK, v6 ? AF_INET6 : AF_INET, i);
+		put_tuple(nlh, CTA_TUPLE_ORIG, v6, s, d, sport, 80);
+		return nlh->nlmsg_len;
+	}
 	nlh = put_header(buf, IPCTNL_MSG_CT_NEW, update ?
 	    NLM_F_REQUEST | NLM_F_ACK :
 	    NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
@@ -320,6 +329,7 @@ int
 main(int argc, char *argv[])
 {
 	uint32_t	 n = 100000, batch = 256, timeout = 3600, i, k;
+	uint32_t	 first = 0;
 	unsigned long	 nerr = 0;
 	size_t		 off;
 	double		 t0, secs;
@@ -327,13 +337,16 @@ main(int argc, char *argv[])
 	struct timeval	 tv = { RECV_TIMEO, 0 };
 	const char	*name;
 
-	while ((ch = getopt(argc, argv, "6b:Fm:n:t:U")) != -1) {
+	while ((ch = getopt(argc, argv, "6b:DFm:n:o:t:U")) != -1) {
 		switch (ch) {
 		case '6':
 			v6 = 1;
 			break;
 		case 'b':
 			batch = number(optarg, 1, MAX_BATCH, "batch");
+			break;
+		case 'D':
+			delete = 1;
 			break;
 		case 'F':
 			doflush = 1;
@@ -343,6 +356,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			n = number(optarg, 1, MAX_N, "count");
+			break;
+		case 'o':
+			first = number(optarg, 0, MAX_N - 1, "first");
 			break;
 		case 't':
 			timeout = number(optarg, 1, MAX_TIMEOUT, "timeout");
@@ -354,8 +370,12 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (delete && update))
 		usage();
+	if (n > MAX_N - first) {
+		errno = 0;
+		die("first + count must be at most %d", MAX_N);
+	}
 
 	if ((sbuf = malloc((size_t)batch * MSG_MAX)) == NULL)
 		die("malloc");
@@ -392,10 +412,11 @@ main(int argc, char *argv[])
 	for (i = 0; i < n; i += k) {
 		off = 0;
 		for (k = 0; k < batch && i + k < n; k++)
-			off += build_new(sbuf + off, i + k, v6, timeout);
+			off += build_new(sbuf + off, first + i + k, v6,
+			    timeout);
 		if (mnl_socket_sendto(nl, sbuf, off) == -1)
 			die("send of %u messages (%zu bytes)", k, off);
-		read_acks(i, k);
+		read_acks(first + i, k);
 	}
 	secs = now() - t0;
 
