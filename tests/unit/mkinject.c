@@ -27,7 +27,8 @@ emit(uint32_t type, const void *p, uint32_t len)
 {
 	fwrite(&type, sizeof(type), 1, stdout);
 	fwrite(&len, sizeof(len), 1, stdout);
-	fwrite(p, len, 1, stdout);
+	if (len > 0)
+		fwrite(p, len, 1, stdout);
 }
 
 static void
