@@ -27,6 +27,8 @@
 #define CTL_DUMP_QUEUE_HIGH	32	/* chunks queued to a slow reader */
 #define CTL_MAX_GROUPS		65536
 #define CTL_MAX_PER_READER	8	/* keeps slots free for admins */
+#define CTL_LOG_BURST		50	/* complaints about clients ... */
+#define CTL_LOG_WINDOW_MS	10000	/* ... logged per window */
 
 enum ctl_level {
 	CTL_LEVEL_NONE = 0,
@@ -61,8 +63,41 @@ static gid_t			ctl_sock_gid, ctl_admin_gid;
 static int			ctl_has_admin;
 static uint64_t			ctl_denied, ctl_timeouts;
 static uint64_t			ctl_read_failed, ctl_bad_request;
+static int64_t			ctl_log_window;
+static uint64_t			ctl_log_count, ctl_log_dropped;
 
 static void	control_close(struct ctl_conn *);
+
+/*
+ * Complaints about clients are rate-limited: a flood from several
+ * users (or processes: the lines name the pid) is not summarised by
+ * the logger's repeat suppression, and must not fill the log.
+ */
+static void
+control_log_window(int64_t now, int last)
+{
+	if (!last && now - ctl_log_window < CTL_LOG_WINDOW_MS)
+		return;
+	if (ctl_log_dropped > 0)
+		log_warnx("control: %llu more complaints about control "
+		    "clients not logged (rate limit %d per %d s)",
+		    (unsigned long long)ctl_log_dropped, CTL_LOG_BURST,
+		    CTL_LOG_WINDOW_MS / 1000);
+	ctl_log_window = now;
+	ctl_log_count = ctl_log_dropped = 0;
+}
+
+static int
+control_may_log(void)
+{
+	control_log_window(monotime_ms(), 0);
+	if (ctl_log_count < CTL_LOG_BURST) {
+		ctl_log_count++;
+		return 1;
+	}
+	ctl_log_dropped++;
+	return 0;
+}
 
 uint64_t
 control_denied(void)
@@ -176,6 +211,7 @@ control_shutdown(void)
 		(void)imsgbuf_write(&c->ibuf);
 		control_close(c);
 	}
+	control_log_window(monotime_ms(), 1);
 	if (ctl_listen_fd != -1)
 		close(ctl_listen_fd);
 	ctl_listen_fd = -1;
@@ -293,12 +329,40 @@ conns_of_uid(uid_t uid)
 	return n;
 }
 
+/*
+ * The oldest connection that has not sent its request yet: at the
+ * limit it makes room for a new one.  A real client sends its request
+ * as soon as it is connected, so a flood of silent connections (which
+ * the request timeout alone would drain 64 every two seconds) cannot
+ * keep it waiting in the listen backlog.
+ */
+static struct ctl_conn *
+control_idle_victim(void)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->state == CONN_WAIT_REQUEST)
+			return c;
+	return NULL;
+}
+
 static void
 control_accept(int64_t now)
 {
 	struct ctl_conn	*c;
 	int		 fd;
 
+	if (ctl_nconns >= CTL_MAX_CLIENTS) {
+		if ((c = control_idle_victim()) == NULL)
+			return;
+		ctl_timeouts++;
+		/* no pid: identical lines are summarised by the logger */
+		if (control_may_log())
+			log_warnx("control: %d clients connected, dropping a "
+			    "silent one from uid %u", ctl_nconns, c->uid);
+		control_close(c);
+	}
 	if ((fd = accept4(ctl_listen_fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno != EAGAIN && errno != EINTR &&
@@ -329,8 +393,10 @@ control_accept(int64_t now)
 	}
 	if (c->level == CTL_LEVEL_NONE) {
 		ctl_denied++;
-		log_warnx("control: refused uid %u pid %d: not root and not "
-		    "in the control socket's groups", c->uid, (int)c->pid);
+		if (control_may_log())
+			log_warnx("control: refused uid %u pid %d: not root "
+			    "and not in the control socket's groups", c->uid,
+			    (int)c->pid);
 		control_result(c, CTL_RES_DENIED, "permission denied: uid is "
 		    "neither root nor a member of the control socket's group");
 	}
@@ -349,6 +415,10 @@ control_validate(struct ctl_conn *c, const struct ctl_request *req)
 		return -1;
 	default:
 		ctl_bad_request++;
+		if (control_may_log())
+			log_warnx("control: malformed request (op %u arg %u "
+			    "flags %#x) from uid %u pid %d", req->op, req->arg,
+			    req->flags, c->uid, (int)c->pid);
 		control_result(c, CTL_RES_BADREQ, "malformed request");
 		return -1;
 	}
@@ -410,8 +480,6 @@ control_dispatch_request(struct ctl_conn *c)
 	char			 what[64];
 
 	if (req->op == CTL_OP_KILL) {
-		log_info("control: kill requested by uid %u pid %d", c->uid,
-		    (int)c->pid);
 		control_result(c, CTL_RES_OK, "ctsyncd is shutting down");
 		monitor_shutdown_request();
 		return;
@@ -441,8 +509,9 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	if (c->state != CONN_WAIT_REQUEST ||
 	    ctlreq_decode(imsg, &req) == -1) {
 		ctl_bad_request++;
-		log_warnx("control: malformed request from uid %u pid %d",
-		    c->uid, (int)c->pid);
+		if (control_may_log())
+			log_warnx("control: malformed request from uid %u "
+			    "pid %d", c->uid, (int)c->pid);
 		control_result(c, CTL_RES_BADREQ, "malformed request");
 		return;
 	}
@@ -450,8 +519,10 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		return;
 	if (!ctlreq_readonly(req.op) && c->level != CTL_LEVEL_ADMIN) {
 		ctl_denied++;
-		log_warnx("control: denied %s to uid %u pid %d (read-only "
-		    "access)", ctlreq_op_name(req.op), c->uid, (int)c->pid);
+		if (control_may_log())
+			log_warnx("control: denied %s to uid %u pid %d "
+			    "(read-only access)", ctlreq_op_name(req.op),
+			    c->uid, (int)c->pid);
 		control_result(c, CTL_RES_DENIED, "permission denied: this "
 		    "operation needs root or membership of the AdminGroup");
 		return;
@@ -609,8 +680,12 @@ control_pollfds(struct pollfd *pfd, int max)
 
 	if (ctl_listen_fd == -1 || max < 1)
 		return 0;
-	/* at the limit, new clients wait in the listen backlog */
-	pfd[n].fd = ctl_nconns < CTL_MAX_CLIENTS ? ctl_listen_fd : -1;
+	/*
+	 * At the limit, a new client replaces the oldest silent one; if
+	 * every client is being served, new ones wait in the backlog.
+	 */
+	pfd[n].fd = ctl_nconns < CTL_MAX_CLIENTS ||
+	    control_idle_victim() != NULL ? ctl_listen_fd : -1;
 	pfd[n++].events = POLLIN;
 	TAILQ_FOREACH(c, &ctl_conns, entry) {
 		if (n >= max)
@@ -655,7 +730,9 @@ control_conn_io(struct ctl_conn *c, short revents)
 	if ((n = imsgbuf_get(&c->ibuf, &imsg)) == -1) {
 		ctl_read_failed++;
 		/* no pid: identical lines are summarised by the logger */
-		log_warnx("control: garbage from uid %u, dropping", c->uid);
+		if (control_may_log())
+			log_warnx("control: garbage from uid %u, dropping",
+			    c->uid);
 		control_close(c);
 		return;
 	}
@@ -694,6 +771,7 @@ control_timeouts(int64_t now)
 {
 	struct ctl_conn	*c, *next;
 
+	control_log_window(now, 0);
 	for (c = TAILQ_FIRST(&ctl_conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (now < c->deadline)
