@@ -96,6 +96,7 @@ sync_teardown() {
 	[ -z "${HUB:-}" ] || ip netns del "$HUB" 2>/dev/null || true
 	[ -z "${RELAY_PID:-}" ] || kill -KILL "$RELAY_PID" 2>/dev/null || true
 	[ -z "${LABELMAP_MADE:-}" ] || rm -f "$LABELMAP"
+	[ -z "${LABELDIR_MADE:-}" ] || rmdir "$(dirname "$LABELMAP")" || true
 	return 0
 }
 
@@ -354,7 +355,10 @@ LABELMAP=/etc/xtables/connlabel.conf
 labels_on() {
 	local i
 	if [ ! -e "$LABELMAP" ]; then
-		mkdir -p "$(dirname "$LABELMAP")"
+		if [ ! -d "$(dirname "$LABELMAP")" ]; then
+			mkdir -p "$(dirname "$LABELMAP")"
+			LABELDIR_MADE=1
+		fi
 		printf '5 ctsync-five\n100 ctsync-hundred\n' > "$LABELMAP"
 		LABELMAP_MADE=1
 	fi
