@@ -65,6 +65,8 @@ cd "$(dirname "$0")/../.." || exit 2
 BENCH_PREFIX="${BENCH_PREFIX:-ctbn}"
 BENCH_OUT="${BENCH_OUT:-tests/bench/results/latest.txt}"
 . tests/bench/lib.sh
+BENCH_SELF=churn.sh
+. tests/bench/nodes.sh
 
 RAW="$BUILD/tests/rawinsert"
 CTSYNCD="$BUILD/ctsyncd"
@@ -90,16 +92,6 @@ die() {
 }
 
 FAILED=0
-fail() {	# a failed check; the run goes on
-	echo "churn.sh: FAIL: $*" >&2
-	echo "FAIL: $*" >> "$LOG"
-	FAILED=1
-}
-
-warn() {
-	echo "churn.sh: $*" >&2
-}
-
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for f in "$RAW" "$CTSYNCD" "$CTL"; do
 	[ -x "$f" ] || die "$f missing (make all $BUILD/tests/rawinsert first?)"
@@ -129,50 +121,6 @@ if ! id "$CTSD_USER" >/dev/null 2>&1; then
 fi
 mkdir -p "$RESULTS_DIR" || die "cannot create $RESULTS_DIR"
 EVENTS=$((ROUNDS * (N + 2 * SLICE)))
-
-# Other benchmark runs that started before this one (not our ancestors
-# or subshells): they would share the CPUs and the global sysctls.
-bench_others() {
-	local p q mine st stat fam=" "
-
-	q=$$
-	while [ -n "$q" ] && [ "$q" -gt 1 ]; do	# our ancestors
-		fam+="$q "
-		q="$(ps -o ppid= -p "$q" 2>/dev/null | tr -d ' ')"
-	done
-	stat="$(cat /proc/$$/stat)"
-	stat="${stat##*) }"
-	mine="$(awk '{ print $20 }' <<< "$stat")"
-	for p in $(pgrep -f 'tests/bench/(commit|replicate|churn)\.sh' \
-	    2>/dev/null); do
-		[[ "$fam" == *" $p "* ]] && continue
-		q="$p"		# a subshell of ours?
-		while [ -n "$q" ] && [ "$q" -gt 1 ]; do
-			[ "$q" = $$ ] && continue 2
-			q="$(ps -o ppid= -p "$q" 2>/dev/null | tr -d ' ')"
-		done
-		stat="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
-		stat="${stat##*) }"
-		st="$(awk '{ print $20 }' <<< "$stat")"
-		[ "$st" -le "$mine" ] && echo "$p"
-	done
-}
-
-calc() {	# awk arithmetic, 2 decimals
-	awk "BEGIN { printf \"%.2f\", $* }"
-}
-
-isnum() {
-	[[ "${1:-}" =~ ^[0-9]+(\.[0-9]+)?$ ]]
-}
-
-now_cs() {	# /proc/uptime in centiseconds, no fork
-	local up rest
-
-	read -r up rest < /proc/uptime
-	up="${up/./}"
-	echo "$((10#$up))"
-}
 
 cs2s() {	# centiseconds -> seconds, 2 decimals
 	printf '%d.%02d' "$(($1 / 100))" "$(($1 % 100))"
@@ -257,84 +205,13 @@ ns_count_ns() {
 }
 
 # ------------------------------------------------------------ the nodes
-# (as in replicate.sh)
+# (start, stop and the clients: nodes.sh)
 
 KIND=""		# ctsyncd | conntrackd, both nodes alike
 DIR=""		# the run's private directory
 declare -a MPID=("" "" "")	# daemon (monitor) pid per node
 declare -a CHILDREN=("" "" "")	# ctsyncd's sync and kernel pids
-
-conf_of() {
-	echo "$DIR/fw$1/$KIND.conf"
-}
-
-node_conf() {
-	local i="$1" j=$((3 - $1)) d="$DIR/fw$1" limit="$2"
-
-	mkdir -p "$d/empty" "$d/run"
-	chmod 755 "$d" "$d/empty"
-	{
-		echo "General {"
-		if [ "$KIND" = ctsyncd ]; then
-			rmdir "$d/run"	# ctsyncd makes it for its user
-			cat <<EOF
-	User $CTSD_USER
-	Chroot $d/empty
-	LockFile $d/run/ctsyncd.lock
-	UNIX { Path $d/run/ctsyncd.ctl }
-EOF
-		else
-			cat <<EOF
-	Systemd no
-	LockFile $d/run/conntrackd.lock
-	UNIX { Path $d/run/conntrackd.ctl }
-EOF
-		fi
-		cat <<EOF
-	HashSize $DHASHSIZE
-	HashLimit $limit
-	NetlinkBufferSize 2097152
-	NetlinkBufferSizeMaxGrowth 8388608
-}
-Sync {
-	Mode FTFW { }
-	UDP {
-		IPv4_address 169.254.77.$i
-		IPv4_Destination_Address 169.254.77.$j
-		Port 3780
-		Interface veth0
-	}
-}
-EOF
-	} > "$(conf_of "$i")"
-	chmod 644 "$(conf_of "$i")"
-}
-
-# the client of node i, bounded
-node_ctl() {
-	local i="$1" t="$CLIENT_TIMEOUT"; shift
-	[ "$1" = -T ] && { t="$2"; shift 2; }
-	if [ "$KIND" = ctsyncd ]; then
-		timeout --foreground -k 5 "$t" "$CTL" -C "$(conf_of "$i")" "$@"
-	else
-		# conntrackd's client parses the whole file (Interface
-		# included): run it where the interface exists
-		if [ -n "$NSENTER" ]; then
-			timeout --foreground -k 5 "$t" "$NSENTER" \
-			    --net="/run/netns/${BENCH_NS[fw$i]}" \
-			    conntrackd -C "$(conf_of "$i")" "$@"
-		else
-			timeout --foreground -k 5 "$t" ip netns exec \
-			    "${BENCH_NS[fw$i]}" conntrackd -C "$(conf_of "$i")" "$@"
-		fi
-	fi
-}
-
-# node_cache I internal|external: active objects, "" if no answer
-node_cache() {
-	node_ctl "$1" -T 20 -s cache 2>/dev/null |
-	    awk -v c="cache:$2" '$1 == c { print $NF; exit }'
-}
+declare -a STARTS=(0 0 0)	# how often each node was started
 
 # "ACTIVE COUNTERS" of node I's external cache (-s cache, the same
 # shape for both daemons); COUNTERS change with every create, update
@@ -356,151 +233,6 @@ node_events() {
 node_overruns() {
 	node_ctl "$1" -T 20 -s runtime 2>/dev/null | awk -F'\t' \
 	    '$2 ~ /^netlink overrun:/ { gsub(/ /, "", $NF); print $NF; exit }'
-}
-
-cts_json() {	# a ctsyncd status field from the JSON
-	node_ctl "$1" -T 20 -j show status 2>/dev/null | "$PY" -c '
-import json, sys
-v = json.load(sys.stdin)
-for k in sys.argv[1].split("."):
-    v = v[k]
-print(str(v).lower() if isinstance(v, bool) else v)' "$2" 2>/dev/null
-}
-
-# A ctsyncd child of monitor MPID: process title, parent and chroot.
-cts_child() {
-	local role="$1" mpid="$2" root="$3" p
-
-	for p in $(pgrep -f "^ctsyncd: $role" 2>/dev/null); do
-		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$mpid" ] ||
-		    continue
-		[ "$(readlink "/proc/$p/root" 2>/dev/null)" = "$root" ] ||
-		    continue
-		echo "$p"
-		return 0
-	done
-	return 1
-}
-
-node_start() {
-	local i="$1" log="$DIR/fw$1/daemon.log" pid k spid kpid
-
-	if [ "$KIND" = ctsyncd ]; then
-		ip netns exec "${BENCH_NS[fw$i]}" "$CTSYNCD" -d \
-		    -C "$(conf_of "$i")" 2> "$log" &
-	else
-		rm -f "$DIR/fw$i/run/conntrackd.lock"
-		# console mode in the background: $! is the daemon
-		ip netns exec "${BENCH_NS[fw$i]}" conntrackd \
-		    -C "$(conf_of "$i")" > "$log" 2>&1 &
-	fi
-	pid=$!
-	bench_pid_add "$pid"
-	MPID[$i]="$pid"
-	CHILDREN[$i]=""
-	for ((k = 0; k < 300; k++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		[ -n "$(node_cache "$i" external)" ] && break
-		sleep 0.1
-	done
-	if [ -z "$(node_cache "$i" external)" ]; then
-		fail "$KIND fw$i did not start"
-		tail -n 20 "$log" >&2
-		return 1
-	fi
-	if [ "$KIND" = ctsyncd ]; then
-		spid="$(cts_child sync "$pid" "$DIR/fw$i/empty")"
-		kpid="$(cts_child kernel "$pid" "$DIR/fw$i/empty")"
-		if [ -z "$spid" ] || [ -z "$kpid" ]; then
-			fail "ctsyncd fw$i: sync ($spid) or kernel ($kpid)" \
-			    "process not found"
-			return 1
-		fi
-		CHILDREN[$i]="$spid $kpid"
-		bench_pid_add "$spid"
-		bench_pid_add "$kpid"
-	fi
-	return 0
-}
-
-# Forget a pid that is gone (or kill it if it still is ours).
-drop_pid() {
-	local pid="$1" want="$2" p rest=()
-
-	if kill -0 "$pid" 2>/dev/null &&
-	    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$want"
-	then
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	for p in "${BENCH_PIDS[@]}"; do
-		[ "$p" = "$pid" ] || rest+=("$p")
-	done
-	BENCH_PIDS=("${rest[@]}")
-}
-
-# stop node i: TERM to the daemon, 20 s, KILL; then its children
-node_stop() {
-	local i="$1" pid="${MPID[$1]}" k c
-
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((k = 0; k < 200; k++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		fail "$KIND fw$i: still running 20 s after TERM, killed"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null
-	drop_pid "$pid" "$KIND"
-	for c in ${CHILDREN[$i]}; do
-		for ((k = 0; k < 50; k++)); do
-			kill -0 "$c" 2>/dev/null || break
-			sleep 0.1
-		done
-		drop_pid "$c" "ctsyncd: "
-	done
-	MPID[$i]=""
-	CHILDREN[$i]=""
-	return 0
-}
-
-node_pids() {	# "role:pid ..." of node i
-	local i="$1"
-
-	if [ "$KIND" = ctsyncd ]; then
-		set -- ${CHILDREN[$i]}
-		echo "monitor:${MPID[$i]} sync:${1:-} kernel:${2:-}"
-	else
-		echo "conntrackd:${MPID[$i]}"
-	fi
-}
-
-# CPU seconds of node i (all its processes); "" when one is missing
-node_cpu() {
-	local rp c sum=0.00
-
-	for rp in $(node_pids "$1"); do
-		c="$(bench_cpu_secs "${rp#*:}" 2>/dev/null)" || return 1
-		isnum "$c" || return 1
-		sum="$(calc "$sum + $c")"
-	done
-	echo "$sum"
-}
-
-# NODE_PROCS "role=cpu_s/rss_kB ..." and NODE_RSS_KB (sum) of node i
-node_procs() {
-	local rp c r out=""
-
-	NODE_RSS_KB=0
-	for rp in $(node_pids "$1"); do
-		c="$(bench_cpu_secs "${rp#*:}" 2>/dev/null)"
-		r="$(bench_rss_kb "${rp#*:}" 2>/dev/null)"
-		out+="${rp%%:*}=${c:-?}s/${r:-?}kB "
-		isnum "$r" && NODE_RSS_KB=$((NODE_RSS_KB + r))
-	done
-	NODE_PROCS="${out% }"
 }
 
 node_diag() {	# statistics of node i into the log
@@ -762,7 +494,7 @@ finish_kind() {
 	done
 	for i in 1 2; do
 		echo "=== $KIND fw$i daemon log"
-		cat "$DIR/fw$i/daemon.log" 2>/dev/null
+		cat "$DIR/fw$i"/daemon.*.log 2>/dev/null
 	done >> "$LOG"
 	bench_ns_del fw1
 	bench_ns_del fw2
