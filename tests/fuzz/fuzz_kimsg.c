@@ -32,22 +32,6 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* as imsgbuf_get() hands a message to dispatch: a private payload copy */
-static void
-fake_imsg(struct imsg *m, uint32_t type, const uint8_t *p, size_t len)
-{
-	memset(m, 0, sizeof(*m));
-	m->hdr.type = type;
-	m->hdr.len = IMSG_HEADER_SIZE + (uint32_t)len;
-	m->fd = -1;
-	m->datalen = len;
-	if (len > 0) {
-		if ((m->data = malloc(len)) == NULL)
-			abort();
-		memcpy(m->data, p, len);
-	}
-}
-
 static int
 is_exp(uint32_t type)
 {

@@ -11,8 +11,11 @@
 #define CTSYNCD_FUZZ_MSGS_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ctsyncd.h"
+#include "imsg.h"
 
 #define FUZZ_HEAD_LEN		2
 #define FUZZ_CONF_EXPECT	0x01	/* ExpectationSync on */
@@ -37,5 +40,21 @@ static const uint32_t fuzz_simsg_types[] = {
 };
 
 #define FUZZ_NTYPES(t)		(sizeof(t) / sizeof((t)[0]))
+
+/* as imsgbuf_get() hands a message to dispatch: a private payload copy */
+static inline void
+fake_imsg(struct imsg *m, uint32_t type, const uint8_t *p, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.type = type;
+	m->hdr.len = IMSG_HEADER_SIZE + (uint32_t)len;
+	m->fd = -1;
+	m->datalen = len;
+	if (len > 0) {
+		if ((m->data = malloc(len)) == NULL)
+			abort();
+		memcpy(m->data, p, len);
+	}
+}
 
 #endif
