@@ -73,15 +73,14 @@ die(const char *what)
 	exit(1);
 }
 
+/* libbsd's strtonum(); a bad option value is a usage error */
 static long
 number(const char *s, long min, long max)
 {
-	char	*end;
-	long	 v;
+	const char	*err;
+	long		 v = (long)strtonum(s, min, max, &err);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+	if (err != NULL)
 		usage();
 	return v;
 }
