@@ -23,13 +23,13 @@
  * Records come from slabs: one allocation per CACHE_SLAB records and a
  * free list, instead of one malloc per record (no allocator header per
  * record, no allocator work per record).  A slab goes back to the
- * system only when the cache is flushed.
+ * system only when the cache is flushed.  The objects, of the cache's
+ * objsize each, follow the header.
  */
 #define CACHE_SLAB		1024
 
 struct cache_slab {
 	struct cache_slab	*next;
-	struct cache_obj	 objs[CACHE_SLAB];
 };
 
 struct cache {
@@ -37,6 +37,7 @@ struct cache {
 	struct cache_slab	 *slabs;
 	struct cache_obj	 *free_objs;	/* chained by hnext */
 	int			  kind;
+	size_t			  objsize;	/* struct ct_obj or exp_obj */
 	struct cache_obj	**table;
 	uint32_t		  nbuckets;	/* power of two */
 	uint32_t		  limit;
@@ -56,6 +57,13 @@ pow2_at_least(uint32_t n)
 	return p;
 }
 
+static size_t
+cache_kind_objsize(int kind)
+{
+	return kind == CACHE_CT ? sizeof(struct ct_obj) :
+	    sizeof(struct exp_obj);
+}
+
 /*
  * buckets == 0: half the limit, which keeps chains short without the
  * table costing more than a pointer per two entries.
@@ -73,6 +81,7 @@ cache_new(const char *name, int kind, uint32_t buckets, uint32_t limit)
 		return NULL;
 	strlcpy(c->name, name, sizeof(c->name));
 	c->kind = kind;
+	c->objsize = cache_kind_objsize(kind);
 	c->limit = limit;
 	c->nbuckets = pow2_at_least(buckets ? buckets : limit / 2);
 	c->seed = ((uint64_t)arc4random() << 32) | arc4random();
@@ -127,8 +136,7 @@ cache_stats(const struct cache *c)
 size_t
 cache_obj_size(const struct cache *c)
 {
-	(void)c;
-	return sizeof(struct cache_obj);
+	return c->objsize;
 }
 
 static uint32_t
@@ -143,13 +151,31 @@ cache_bucket(const struct cache *c, const void *key)
 	return (uint32_t)(h & (c->nbuckets - 1));
 }
 
+static uint32_t
+cache_obj_bucket(const struct cache *c, const struct cache_obj *o)
+{
+	const struct ct_rec	*r;
+	uint64_t		 h;
+
+	if (c->kind == CACHE_CT) {
+		r = &((const struct ct_obj *)o)->r;
+		h = ct_tuple_key_hash(&r->orig, r->zone, c->seed);
+	} else
+		h = exp_key_hash(&((const struct exp_obj *)o)->e, c->seed);
+	return (uint32_t)(h & (c->nbuckets - 1));
+}
+
 static int
 cache_key_eq(const struct cache *c, const struct cache_obj *o,
     const void *key)
 {
-	if (c->kind == CACHE_CT)
-		return ct_key_cmp(&o->u.ct, key) == 0;
-	return exp_key_cmp(&o->u.exp, key) == 0;
+	const struct ct_rec	*r;
+	const struct ct_entry	*k = key;
+
+	if (c->kind != CACHE_CT)
+		return exp_key_cmp(&((const struct exp_obj *)o)->e, key) == 0;
+	r = &((const struct ct_obj *)o)->r;
+	return r->zone == k->zone && ct_tuple_cmp(&r->orig, &k->orig) == 0;
 }
 
 struct cache_obj *
@@ -164,21 +190,148 @@ cache_find(struct cache *c, const void *key)
 }
 
 static void
-cache_copy(const struct cache *c, struct cache_obj *o, const void *entry)
+ct_rare_of(struct ct_rare *x, const struct ct_entry *e)
 {
-	if (c->kind == CACHE_CT)
-		memcpy(&o->u.ct, entry, sizeof(o->u.ct));
-	else
-		memcpy(&o->u.exp, entry, sizeof(o->u.exp));
+	memset(x, 0, sizeof(*x));
+	x->master = e->master;
+	x->sctp_vtag_orig = e->sctp_vtag_orig;
+	x->sctp_vtag_repl = e->sctp_vtag_repl;
+	memcpy(x->seqadj, e->seqadj, sizeof(x->seqadj));
+	memcpy(x->synproxy, e->synproxy, sizeof(x->synproxy));
+	memcpy(x->labels, e->labels, sizeof(x->labels));
+	memcpy(x->helper, e->helper, sizeof(x->helper));
+}
+
+/*
+ * Store a conntrack into a record.  -1 (ENOMEM) leaves the record as it
+ * was: the rare block it would need could not be had.
+ */
+static int
+ct_pack(struct ct_rec *r, const struct ct_entry *e)
+{
+	struct ct_rare	 rare, *x = r->rare;
+
+	ct_rare_of(&rare, e);
+	if (ct_is_zero(&rare, sizeof(rare))) {
+		free(x);
+		x = NULL;
+	} else {
+		if (x == NULL && (x = malloc(sizeof(*x))) == NULL)
+			return -1;
+		*x = rare;
+	}
+	r->orig = e->orig;
+	r->repl = e->repl;
+	r->rare = x;
+	r->flags = e->flags;
+	r->status = e->status;
+	r->timeout = e->timeout;
+	r->mark = e->mark;
+	r->secmark = e->secmark;
+	r->zone = e->zone;
+	r->state = e->state;
+	r->dccp_role = e->dccp_role;
+	r->wscale_orig = e->wscale_orig;
+	r->wscale_repl = e->wscale_repl;
+	return 0;
+}
+
+static void
+ct_unpack(struct ct_entry *e, const struct ct_rec *r)
+{
+	const struct ct_rare	*x = r->rare;
+
+	memset(e, 0, sizeof(*e));
+	e->orig = r->orig;
+	e->repl = r->repl;
+	e->flags = r->flags;
+	e->status = r->status;
+	e->timeout = r->timeout;
+	e->mark = r->mark;
+	e->secmark = r->secmark;
+	e->zone = r->zone;
+	e->state = r->state;
+	e->dccp_role = r->dccp_role;
+	e->wscale_orig = r->wscale_orig;
+	e->wscale_repl = r->wscale_repl;
+	if (x == NULL)
+		return;
+	e->master = x->master;
+	e->sctp_vtag_orig = x->sctp_vtag_orig;
+	e->sctp_vtag_repl = x->sctp_vtag_repl;
+	memcpy(e->seqadj, x->seqadj, sizeof(e->seqadj));
+	memcpy(e->synproxy, x->synproxy, sizeof(e->synproxy));
+	memcpy(e->labels, x->labels, sizeof(e->labels));
+	memcpy(e->helper, x->helper, sizeof(e->helper));
+}
+
+static int
+cache_copy(int kind, struct cache_obj *o, const void *entry)
+{
+	if (kind == CACHE_CT)
+		return ct_pack(&((struct ct_obj *)o)->r, entry);
+	memcpy(&((struct exp_obj *)o)->e, entry, sizeof(struct exp_entry));
+	return 0;
+}
+
+/* what an object holds besides itself */
+static void
+cache_obj_clear(int kind, struct cache_obj *o)
+{
+	struct ct_rec	*r;
+
+	if (kind != CACHE_CT)
+		return;
+	r = &((struct ct_obj *)o)->r;
+	free(r->rare);
+	r->rare = NULL;
+}
+
+void
+cache_obj_ct(const struct cache_obj *o, struct ct_entry *e)
+{
+	ct_unpack(e, &((const struct ct_obj *)o)->r);
+}
+
+void
+cache_obj_exp(const struct cache_obj *o, struct exp_entry *e)
+{
+	*e = ((const struct exp_obj *)o)->e;
+}
+
+/* An object in no cache (DisableInternalCache), freed by cache_obj_free(). */
+struct cache_obj *
+cache_obj_new(int kind, const void *entry)
+{
+	struct cache_obj	*o;
+
+	if ((o = calloc(1, cache_kind_objsize(kind))) == NULL)
+		return NULL;
+	if (cache_copy(kind, o, entry) == -1) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+cache_obj_free(int kind, struct cache_obj *o)
+{
+	if (o == NULL)
+		return;
+	cache_obj_clear(kind, o);
+	free(o);
 }
 
 /* ASan wants a region unpoisoned before it goes back to free() */
 static void
-cache_slab_unpoison(struct cache_slab *sl)
+cache_slab_unpoison(const struct cache *c, struct cache_slab *sl)
 {
 #ifdef CTSYNCD_SANITIZE
-	__asan_unpoison_memory_region(sl, sizeof(*sl));
+	__asan_unpoison_memory_region(sl, sizeof(*sl) + CACHE_SLAB *
+	    c->objsize);
 #else
+	(void)c;
 	(void)sl;
 #endif
 }
@@ -189,17 +342,18 @@ cache_slab_unpoison(struct cache_slab *sl)
  * The chain pointer stays readable: the free list runs through it.
  */
 static void
-cache_obj_poison(struct cache_obj *o, int poison)
+cache_obj_poison(const struct cache *c, struct cache_obj *o, int poison)
 {
 #ifdef CTSYNCD_SANITIZE
 	char	*p = (char *)o + sizeof(o->hnext);
-	size_t	 len = sizeof(*o) - sizeof(o->hnext);
+	size_t	 len = c->objsize - sizeof(o->hnext);
 
 	if (poison)
 		__asan_poison_memory_region(p, len);
 	else
 		__asan_unpoison_memory_region(p, len);
 #else
+	(void)c;
 	(void)o;
 	(void)poison;
 #endif
@@ -208,9 +362,10 @@ cache_obj_poison(struct cache_obj *o, int poison)
 static void
 cache_obj_put(struct cache *c, struct cache_obj *o)
 {
+	cache_obj_clear(c->kind, o);
 	o->hnext = c->free_objs;
 	c->free_objs = o;
-	cache_obj_poison(o, 1);
+	cache_obj_poison(c, o, 1);
 }
 
 static struct cache_obj *
@@ -218,20 +373,24 @@ cache_obj_get(struct cache *c)
 {
 	struct cache_slab	*sl;
 	struct cache_obj	*o;
+	char			*objs;
 	int			 i;
 
 	if (c->free_objs == NULL) {
-		if ((sl = malloc(sizeof(*sl))) == NULL)
+		if ((sl = calloc(1, sizeof(*sl) + CACHE_SLAB * c->objsize)) ==
+		    NULL)
 			return NULL;
 		sl->next = c->slabs;
 		c->slabs = sl;
+		objs = (char *)(sl + 1);
 		for (i = CACHE_SLAB - 1; i >= 0; i--)
-			cache_obj_put(c, &sl->objs[i]);
+			cache_obj_put(c, (struct cache_obj *)(objs +
+			    (size_t)i * c->objsize));
 	}
 	o = c->free_objs;
 	c->free_objs = o->hnext;
-	cache_obj_poison(o, 0);
-	memset(o, 0, sizeof(*o));
+	cache_obj_poison(c, o, 0);
+	memset(o, 0, c->objsize);
 	return o;
 }
 
@@ -251,11 +410,13 @@ cache_add(struct cache *c, const void *entry, uint32_t now)
 		errno = ENOSPC;
 		return NULL;
 	}
-	if ((o = cache_obj_get(c)) == NULL) {
+	if ((o = cache_obj_get(c)) == NULL || cache_copy(c->kind, o, entry)) {
+		if (o != NULL)
+			cache_obj_put(c, o);
 		c->stats.add_failed_nomem++;
+		errno = ENOMEM;
 		return NULL;
 	}
-	cache_copy(c, o, entry);
 	o->first_seen = o->last_update = now;
 	o->state = CACHE_NEW;
 	b = cache_bucket(c, entry);
@@ -269,13 +430,19 @@ cache_add(struct cache *c, const void *entry, uint32_t now)
 	return o;
 }
 
-void
+/* -1 (ENOMEM, counted) leaves the object as it was */
+int
 cache_update(struct cache *c, struct cache_obj *o, const void *entry,
     uint32_t now)
 {
-	cache_copy(c, o, entry);
+	if (cache_copy(c->kind, o, entry) == -1) {
+		c->stats.add_failed_nomem++;
+		errno = ENOMEM;
+		return -1;
+	}
 	o->last_update = now;
 	c->stats.updated++;
+	return 0;
 }
 
 /* Unlink and free; the owner has taken it off its queues already. */
@@ -284,7 +451,7 @@ cache_del(struct cache *c, struct cache_obj *o)
 {
 	struct cache_obj	**pp;
 
-	for (pp = &c->table[cache_bucket(c, &o->u)]; *pp != NULL;
+	for (pp = &c->table[cache_obj_bucket(c, o)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp != o)
 			continue;
@@ -311,12 +478,13 @@ cache_flush(struct cache *c, void (*release)(struct cache_obj *, void *),
 			next = o->hnext;
 			if (release != NULL)
 				release(o, arg);
+			cache_obj_clear(c->kind, o);
 		}
 		c->table[b] = NULL;
 	}
 	while ((sl = c->slabs) != NULL) {
 		c->slabs = sl->next;
-		cache_slab_unpoison(sl);
+		cache_slab_unpoison(c, sl);
 		free(sl);
 	}
 	c->free_objs = NULL;

@@ -55,6 +55,43 @@ struct txnode {
 
 TAILQ_HEAD(txnode_q, txnode);
 
+/*
+ * The parts of a conntrack few flows have (a master, SCTP tags,
+ * sequence adjustment, synproxy, labels, a helper): kept apart, so only
+ * the flows that have them pay for them.
+ */
+struct ct_rare {
+	struct ct_tuple	 master;
+	uint32_t	 sctp_vtag_orig;
+	uint32_t	 sctp_vtag_repl;
+	uint32_t	 seqadj[6];
+	uint32_t	 synproxy[3];
+	uint32_t	 labels[CT_LABEL_WORDS];
+	char		 helper[CT_HELPER_MAX];
+};
+
+/* a conntrack as a cache keeps it: struct ct_entry without the rare parts */
+struct ct_rec {
+	struct ct_tuple	 orig;
+	struct ct_tuple	 repl;
+	struct ct_rare	*rare;		/* NULL: all rare parts zero */
+	uint32_t	 flags;
+	uint32_t	 status;
+	uint32_t	 timeout;
+	uint32_t	 mark;
+	uint32_t	 secmark;
+	uint16_t	 zone;
+	uint8_t		 state;
+	uint8_t		 dccp_role;
+	uint8_t		 wscale_orig;
+	uint8_t		 wscale_repl;
+};
+
+/*
+ * A cached object: this header, then the record, a struct ct_rec or a
+ * struct exp_entry by the cache's kind (struct ct_obj, struct exp_obj).
+ * Read the record with cache_obj_ct()/cache_obj_exp().
+ */
 struct cache_obj {
 	struct cache_obj	*hnext;		/* hash chain */
 	struct txnode		 tx;		/* internal cache: replication */
@@ -63,10 +100,16 @@ struct cache_obj {
 	uint32_t		 gen;		/* resync generation */
 	uint8_t			 state;		/* enum cache_state */
 	uint8_t			 pad0[3];
-	union {
-		struct ct_entry	 ct;
-		struct exp_entry exp;
-	} u;
+};
+
+struct ct_obj {
+	struct cache_obj	 o;
+	struct ct_rec		 r;
+};
+
+struct exp_obj {
+	struct cache_obj	 o;
+	struct exp_entry	 e;
 };
 
 struct cache_stats {
@@ -98,8 +141,12 @@ const struct cache_stats *cache_stats(const struct cache *);
 size_t		 cache_obj_size(const struct cache *);
 struct cache_obj *cache_find(struct cache *, const void *);
 struct cache_obj *cache_add(struct cache *, const void *, uint32_t);
-void		 cache_update(struct cache *, struct cache_obj *, const void *,
+int		 cache_update(struct cache *, struct cache_obj *, const void *,
 		    uint32_t);
+void		 cache_obj_ct(const struct cache_obj *, struct ct_entry *);
+void		 cache_obj_exp(const struct cache_obj *, struct exp_entry *);
+struct cache_obj *cache_obj_new(int, const void *);
+void		 cache_obj_free(int, struct cache_obj *);
 void		 cache_del(struct cache *, struct cache_obj *);
 void		 cache_flush(struct cache *, void (*)(struct cache_obj *,
 		    void *), void *);

@@ -96,7 +96,6 @@ static const char *ct_opt_check(const struct ct_entry *);
 static const char *ct_icmp_check(const struct ct_entry *);
 static const char *mask_check(const struct ct_tuple *, const struct ct_tuple *);
 static uint64_t	 siphash13_48(const unsigned char *, uint64_t);
-static uint64_t	 key_hash(const struct ct_tuple *, uint16_t, uint64_t);
 
 int
 ct_proto_has_ports(uint8_t l4)
@@ -544,8 +543,8 @@ siphash13_48(const unsigned char *p, uint64_t seed)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static uint64_t
-key_hash(const struct ct_tuple *t, uint16_t zone, uint64_t seed)
+uint64_t
+ct_tuple_key_hash(const struct ct_tuple *t, uint16_t zone, uint64_t seed)
 {
 	unsigned char	key[HASH_KEY_LEN];
 
@@ -558,11 +557,11 @@ key_hash(const struct ct_tuple *t, uint16_t zone, uint64_t seed)
 uint64_t
 ct_key_hash(const struct ct_entry *e, uint64_t seed)
 {
-	return key_hash(&e->orig, e->zone, seed);
+	return ct_tuple_key_hash(&e->orig, e->zone, seed);
 }
 
 uint64_t
 exp_key_hash(const struct exp_entry *x, uint64_t seed)
 {
-	return key_hash(&x->tuple, x->zone, seed);
+	return ct_tuple_key_hash(&x->tuple, x->zone, seed);
 }

@@ -56,12 +56,12 @@ fill_item(struct ctldump *d, const struct cache_obj *o, void *p, uint32_t now)
 		memset(ei, 0, sizeof(*ei));
 		ei->age = now - o->first_seen;
 		ei->expires = d->external ? extcache_expires(o) : -1;
-		ei->exp = o->u.exp;
+		cache_obj_exp(o, &ei->exp);
 	} else {
 		memset(ci, 0, sizeof(*ci));
 		ci->age = now - o->first_seen;
 		ci->expires = d->external ? extcache_expires(o) : -1;
-		ci->ct = o->u.ct;
+		cache_obj_ct(o, &ci->ct);
 	}
 }
 

@@ -38,7 +38,10 @@ ext_store(struct cache *c, const void *entry, int op)
 		return;
 	}
 	if (o != NULL) {
-		cache_update(c, o, entry, now);
+		if (cache_update(c, o, entry, now) == -1) {
+			sync_cache_full(c);
+			return;
+		}
 		o->state = op == 0 ? CACHE_NEW : CACHE_ALIVE;
 		if (op == 0)
 			o->first_seen = now;

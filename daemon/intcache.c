@@ -77,12 +77,12 @@ obj_differs(struct cache *c, const struct cache_obj *o, const void *entry)
 	struct exp_entry	x, y;
 
 	if (c == sy.int_ct) {
-		a = o->u.ct;
+		cache_obj_ct(o, &a);
 		memcpy(&b, entry, sizeof(b));
 		a.timeout = b.timeout = 0;
 		return memcmp(&a, &b, sizeof(a)) != 0;
 	}
-	x = o->u.exp;
+	cache_obj_exp(o, &x);
 	memcpy(&y, entry, sizeof(y));
 	x.timeout = y.timeout = 0;
 	return memcmp(&x, &y, sizeof(x)) != 0;
@@ -147,7 +147,10 @@ apply(struct cache *c, const void *entry, int kind, int origin, uint32_t gen,
 		if (kind == CT_KIND_DUMP && o->state != CACHE_DEAD &&
 		    !obj_differs(c, o, entry))
 			tell = 0;
-		cache_update(c, o, entry, now);
+		if (cache_update(c, o, entry, now) == -1) {
+			sync_cache_full(c);
+			return;
+		}
 		/* a DEAD record coming back is a new connection */
 		o->state = kind == CT_KIND_NEW || o->state == CACHE_DEAD ?
 		    CACHE_NEW : CACHE_ALIVE;
@@ -340,12 +343,15 @@ mirror_external(void)
 {
 	struct cache_iter	 it;
 	struct cache_obj	*o, *x;
+	struct ct_entry		 ct;
 
 	memset(&it, 0, sizeof(it));
 	while ((o = cache_iter_next(sy.int_ct, &it)) != NULL) {
-		if ((x = cache_find(sy.ext_ct, &o->u.ct)) != NULL)
-			cache_update(sy.ext_ct, x, &o->u.ct, o->last_update);
-		else if (cache_add(sy.ext_ct, &o->u.ct, o->last_update) == NULL)
+		cache_obj_ct(o, &ct);
+		if ((x = cache_find(sy.ext_ct, &ct)) != NULL) {
+			if (cache_update(sy.ext_ct, x, &ct, o->last_update))
+				sync_cache_full(sy.ext_ct);
+		} else if (cache_add(sy.ext_ct, &ct, o->last_update) == NULL)
 			sync_cache_full(sy.ext_ct);
 	}
 }

@@ -67,22 +67,25 @@ static int
 fill_ct(struct ct_item *items, uint32_t *n)
 {
 	struct cache_obj	*o;
+	struct ct_entry		*ct;
 	int			 related = cm.phase == PH_RELATED;
 
 	while (*n < SYNC_BATCH_MAX &&
 	    (o = cache_iter_next(sy.ext_ct, &cm.it)) != NULL) {
 		if (o->state == CACHE_DEAD)
 			continue;
-		if (((o->u.ct.flags & CTE_F_MASTER) != 0) != related) {
+		ct = &items[*n].ct;
+		cache_obj_ct(o, ct);
+		if (((ct->flags & CTE_F_MASTER) != 0) != related) {
 			cm.related += !related;
 			continue;
 		}
-		memset(&items[*n], 0, sizeof(items[*n]));
+		memset(items[*n].pad0, 0, sizeof(items[*n].pad0));
 		items[*n].kind = CT_KIND_NEW;
-		items[*n].ct = o->u.ct;
-		items[*n].ct.timeout = commit_timeout(o->u.ct.timeout,
-		    (o->u.ct.flags & CTE_F_TIMEOUT) != 0, o->last_update);
-		items[*n].ct.flags |= CTE_F_TIMEOUT;
+		items[*n].origin = 0;
+		ct->timeout = commit_timeout(ct->timeout,
+		    (ct->flags & CTE_F_TIMEOUT) != 0, o->last_update);
+		ct->flags |= CTE_F_TIMEOUT;
 		(*n)++;
 	}
 	return o == NULL;	/* walk finished */
@@ -99,9 +102,9 @@ fill_exp(struct exp_item *items, uint32_t *n)
 			continue;
 		memset(&items[*n], 0, sizeof(items[*n]));
 		items[*n].kind = CT_KIND_NEW;
-		items[*n].exp = o->u.exp;
-		items[*n].exp.timeout = commit_timeout(o->u.exp.timeout,
-		    (o->u.exp.flags & EXE_F_TIMEOUT) != 0, o->last_update);
+		cache_obj_exp(o, &items[*n].exp);
+		items[*n].exp.timeout = commit_timeout(items[*n].exp.timeout,
+		    (items[*n].exp.flags & EXE_F_TIMEOUT) != 0, o->last_update);
 		items[*n].exp.flags |= EXE_F_TIMEOUT;
 		(*n)++;
 	}

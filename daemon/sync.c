@@ -7,6 +7,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -70,10 +71,19 @@ sync_room(void)
 void
 sync_cache_full(struct cache *c)
 {
-	if (cache_full_log_due(c, sync_now()))
+	const struct cache_stats *st = cache_stats(c);
+	int			  nomem = errno == ENOMEM;
+
+	if (!cache_full_log_due(c, sync_now()))
+		return;
+	if (nomem)
+		log_warnx("%s cache: out of memory: %llu changes not cached "
+		    "so far", cache_name(c),
+		    (unsigned long long)st->add_failed_nomem);
+	else
 		log_warnx("%s cache full (%u entries, HashLimit): %llu "
 		    "entries not cached so far", cache_name(c), cache_limit(c),
-		    (unsigned long long)cache_stats(c)->add_failed_full);
+		    (unsigned long long)st->add_failed_full);
 }
 
 static struct cache *

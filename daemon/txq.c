@@ -156,7 +156,7 @@ txq_release(struct txnode *n)
 	o = txn_obj(n);
 	if (n->transient) {
 		sy.net.bypass_queued--;
-		free(o);
+		cache_obj_free(n->kind == TXN_CT ? CACHE_CT : CACHE_EXP, o);
 		return;
 	}
 	if (o->state == CACHE_DEAD)
@@ -177,17 +177,13 @@ txq_bypass(const void *entry, int exp, int state)
 	if (!sync_replicating())
 		return;
 	if (sy.net.bypass_queued >= BYPASS_MAX ||
-	    (o = calloc(1, sizeof(*o))) == NULL) {
+	    (o = cache_obj_new(exp ? CACHE_EXP : CACHE_CT, entry)) == NULL) {
 		if (sy.net.bypass_dropped++ % 10000 == 0)
 			log_warnx("internal bypass: %llu events dropped, the "
 			    "link cannot keep up",
 			    (unsigned long long)sy.net.bypass_dropped);
 		return;
 	}
-	if (exp)
-		memcpy(&o->u.exp, entry, sizeof(o->u.exp));
-	else
-		memcpy(&o->u.ct, entry, sizeof(o->u.ct));
 	o->state = state;
 	o->tx.transient = 1;
 	o->tx.kind = exp ? TXN_EXP : TXN_CT;
@@ -208,6 +204,10 @@ txq_build(struct txnode *n, uint8_t *buf, size_t size, uint8_t flags,
 {
 	struct cache_obj	*o;
 	struct ctlmsg		*c;
+	union {
+		struct ct_entry	 ct;
+		struct exp_entry exp;
+	}			 e;
 	uint8_t			 type;
 
 	if (n->kind == TXN_CTL) {
@@ -217,11 +217,14 @@ txq_build(struct txnode *n, uint8_t *buf, size_t size, uint8_t flags,
 	}
 	o = txn_obj(n);
 	type = o->state == CACHE_NEW ? 0 : o->state == CACHE_ALIVE ? 1 : 2;
-	if (n->kind == TXN_CT)
+	if (n->kind == TXN_CT) {
+		cache_obj_ct(o, &e.ct);
 		return wire_build_ct(buf, size, WIRE_CT_NEW + type, flags, seq,
-		    &o->u.ct, &wopts);
+		    &e.ct, &wopts);
+	}
+	cache_obj_exp(o, &e.exp);
 	return wire_build_exp(buf, size, WIRE_EXP_NEW + type, flags, seq,
-	    &o->u.exp, &wopts);
+	    &e.exp, &wopts);
 }
 
 static void

@@ -156,6 +156,7 @@ int		 ct_tuple_cmp(const struct ct_tuple *, const struct ct_tuple *);
 int		 ct_key_cmp(const struct ct_entry *, const struct ct_entry *);
 int		 exp_key_cmp(const struct exp_entry *, const struct exp_entry *);
 uint64_t	 ct_key_hash(const struct ct_entry *, uint64_t);
+uint64_t	 ct_tuple_key_hash(const struct ct_tuple *, uint16_t, uint64_t);
 uint64_t	 exp_key_hash(const struct exp_entry *, uint64_t);
 int		 ct_proto_has_ports(uint8_t);
 int		 ct_is_zero(const void *, size_t);
