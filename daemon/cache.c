@@ -4,12 +4,14 @@
  * tuples that all land in one chain.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 
 #ifdef CTSYNCD_SANITIZE
 #include <sanitizer/asan_interface.h>
 #endif
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,20 +27,30 @@
  * record, no allocator work per record).  A slab goes back to the
  * system only when the cache is flushed.  The objects, of the cache's
  * objsize each, follow the header.
+ *
+ * A big cache gets its later slabs as aligned huge pages: a million
+ * records in 4 KiB pages cost 40000 page faults, each slow in a VM.
+ * The first slabs stay small so that a small cache stays small.
  */
-#define CACHE_SLAB		1024
+#define CACHE_SLAB		1024		/* records in a small slab */
+#define CACHE_SMALL_SLABS	8		/* then huge slabs */
+#define CACHE_HUGE		(2UL << 20)	/* bytes in a huge slab */
 
 struct cache_slab {
 	struct cache_slab	*next;
+	uint32_t		 nobjs;
+	uint32_t		 huge;		/* mmap'd, CACHE_HUGE bytes */
 };
 
 struct cache {
 	char			  name[32];
 	struct cache_slab	 *slabs;
+	uint32_t		  nslabs;
 	struct cache_obj	 *free_objs;	/* chained by hnext */
 	int			  kind;
 	size_t			  objsize;	/* struct ct_obj or exp_obj */
 	struct cache_obj	**table;
+	int			  table_mapped;	/* cache_huge_alloc() */
 	uint32_t		  nbuckets;	/* power of two */
 	uint32_t		  limit;
 	uint32_t		  count;
@@ -46,6 +58,61 @@ struct cache {
 	uint32_t		  full_logged;	/* when we last said "full" */
 	struct cache_stats	  stats;
 };
+
+/*
+ * len bytes (a multiple of CACHE_HUGE) aligned to CACHE_HUGE, zeroed,
+ * so the kernel can back them with huge pages; NULL if no such mapping
+ * is to be had.
+ */
+static void *
+cache_huge_alloc(size_t len)
+{
+	size_t		 maplen = len + CACHE_HUGE;
+	uint8_t		*p, *a;
+
+	p = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)p + CACHE_HUGE - 1) &
+	    ~(uintptr_t)(CACHE_HUGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + maplen)
+		munmap(a + len, (size_t)(p + maplen - (a + len)));
+	/* a hint: without it we still work, with more page faults */
+	(void)madvise(a, len, MADV_HUGEPAGE);
+	return a;
+}
+
+static size_t
+cache_table_bytes(const struct cache *c)
+{
+	return (size_t)c->nbuckets * sizeof(*c->table);
+}
+
+/* a table of a huge page or more is mapped as such (see cache_slab) */
+static int
+cache_table_alloc(struct cache *c)
+{
+	size_t	len = cache_table_bytes(c);
+
+	if (len >= CACHE_HUGE && (c->table = cache_huge_alloc(len)) != NULL) {
+		c->table_mapped = 1;
+		return 0;
+	}
+	c->table = calloc(c->nbuckets, sizeof(*c->table));
+	return c->table == NULL ? -1 : 0;
+}
+
+static void
+cache_table_free(struct cache *c)
+{
+	if (c->table_mapped)
+		munmap(c->table, cache_table_bytes(c));
+	else
+		free(c->table);
+}
 
 static uint32_t
 pow2_at_least(uint32_t n)
@@ -85,7 +152,7 @@ cache_new(const char *name, int kind, uint32_t buckets, uint32_t limit)
 	c->limit = limit;
 	c->nbuckets = pow2_at_least(buckets ? buckets : limit / 2);
 	c->seed = ((uint64_t)arc4random() << 32) | arc4random();
-	if ((c->table = calloc(c->nbuckets, sizeof(*c->table))) == NULL) {
+	if (cache_table_alloc(c) == -1) {
 		free(c);
 		return NULL;
 	}
@@ -98,7 +165,7 @@ cache_free(struct cache *c)
 	if (c == NULL)
 		return;
 	cache_flush(c, NULL, NULL);
-	free(c->table);
+	cache_table_free(c);
 	free(c);
 }
 
@@ -323,17 +390,44 @@ cache_obj_free(int kind, struct cache_obj *o)
 	free(o);
 }
 
-/* ASan wants a region unpoisoned before it goes back to free() */
+/*
+ * ASan wants a region unpoisoned before it goes back to free(), and a
+ * region unmapped must not leave poisoned shadow for the next mapping.
+ */
 static void
-cache_slab_unpoison(const struct cache *c, struct cache_slab *sl)
+cache_slab_free(const struct cache *c, struct cache_slab *sl)
 {
+	size_t	len = sl->huge ? CACHE_HUGE : sizeof(*sl) +
+		    (size_t)sl->nobjs * c->objsize;
+
 #ifdef CTSYNCD_SANITIZE
-	__asan_unpoison_memory_region(sl, sizeof(*sl) + CACHE_SLAB *
-	    c->objsize);
-#else
-	(void)c;
-	(void)sl;
+	__asan_unpoison_memory_region(sl, len);
 #endif
+	if (sl->huge)
+		munmap(sl, len);
+	else
+		free(sl);
+}
+
+static struct cache_slab *
+cache_slab_new(struct cache *c)
+{
+	struct cache_slab	*sl = NULL;
+
+	if (c->nslabs >= CACHE_SMALL_SLABS &&
+	    (sl = cache_huge_alloc(CACHE_HUGE)) != NULL) {
+		sl->huge = 1;
+		sl->nobjs = (CACHE_HUGE - sizeof(*sl)) / c->objsize;
+	} else if (sl == NULL) {
+		if ((sl = calloc(1, sizeof(*sl) + CACHE_SLAB * c->objsize)) ==
+		    NULL)
+			return NULL;
+		sl->nobjs = CACHE_SLAB;
+	}
+	sl->next = c->slabs;
+	c->slabs = sl;
+	c->nslabs++;
+	return sl;
 }
 
 /*
@@ -377,13 +471,10 @@ cache_obj_get(struct cache *c)
 	int			 i;
 
 	if (c->free_objs == NULL) {
-		if ((sl = calloc(1, sizeof(*sl) + CACHE_SLAB * c->objsize)) ==
-		    NULL)
+		if ((sl = cache_slab_new(c)) == NULL)
 			return NULL;
-		sl->next = c->slabs;
-		c->slabs = sl;
 		objs = (char *)(sl + 1);
-		for (i = CACHE_SLAB - 1; i >= 0; i--)
+		for (i = (int)sl->nobjs - 1; i >= 0; i--)
 			cache_obj_put(c, (struct cache_obj *)(objs +
 			    (size_t)i * c->objsize));
 	}
@@ -484,9 +575,9 @@ cache_flush(struct cache *c, void (*release)(struct cache_obj *, void *),
 	}
 	while ((sl = c->slabs) != NULL) {
 		c->slabs = sl->next;
-		cache_slab_unpoison(c, sl);
-		free(sl);
+		cache_slab_free(c, sl);
 	}
+	c->nslabs = 0;
 	c->free_objs = NULL;
 	c->stats.flushed += c->count;
 	c->count = 0;

@@ -117,6 +117,49 @@ test_walk(void)
 	cache_free(c);
 }
 
+/*
+ * Past the first slabs a cache grows by huge pages: records there must
+ * be found, removed, reused and freed like any other (ASan watches).
+ */
+static void
+test_big(void)
+{
+	struct cache		*c;
+	struct cache_obj	*o;
+	struct ct_entry		 e, got;
+	uint32_t		 i, n = 40000, found = 0;
+
+	c = cache_new("b", CACHE_CT, 0, n);
+	CHECK(c != NULL);
+	for (i = 0; i < n; i++) {
+		mk(&e, i);
+		CHECK(cache_add(c, &e, 1) != NULL);
+	}
+	for (i = 0; i < n; i += 2) {
+		mk(&e, i);
+		if ((o = cache_find(c, &e)) != NULL)
+			cache_del(c, o);
+	}
+	for (i = 0; i < n; i += 2) {
+		mk(&e, i);
+		e.mark = 5;
+		CHECK(cache_add(c, &e, 2) != NULL);
+	}
+	for (i = 0; i < n; i++) {
+		mk(&e, i);
+		if ((o = cache_find(c, &e)) == NULL)
+			continue;
+		cache_obj_ct(o, &got);
+		found += got.mark == (i % 2 ? i : 5);
+	}
+	CHECK(found == n && cache_count(c) == n);
+	cache_flush(c, NULL, NULL);
+	CHECK(cache_count(c) == 0);
+	mk(&e, 1);
+	CHECK(cache_add(c, &e, 3) != NULL && cache_count(c) == 1);
+	cache_free(c);
+}
+
 /* a conntrack with every rare part set */
 static void
 mk_rare(struct ct_entry *e, uint32_t i)
@@ -190,6 +233,7 @@ main(void)
 	test_basic();
 	test_walk();
 	test_rare();
+	test_big();
 	printf("test_cache: %d checks, %d failures\n", nchecks, nfailed);
 	return nfailed != 0;
 }
