@@ -41,6 +41,10 @@ static void
 apply(struct cache *c, const void *entry, int kind, size_t esz)
 {
 	struct cache_obj	*o = cache_find(c, entry);
+	union {
+		struct ct_entry	 ct;
+		struct exp_entry exp;
+	}			 back;
 
 	if (kind == CT_KIND_DESTROY) {
 		if (o != NULL)
@@ -55,9 +59,14 @@ apply(struct cache *c, const void *entry, int kind, size_t esz)
 				abort();	/* refused below the limit */
 			return;
 		}
-	} else
-		cache_update(c, o, entry, 2);
-	if (cache_find(c, entry) != o || memcmp(&o->u, entry, esz) != 0)
+	} else if (cache_update(c, o, entry, 2) == -1)
+		return;		/* out of memory: the record stays as it was */
+	if (esz == sizeof(back.ct))
+		cache_obj_ct(o, &back.ct);
+	else
+		cache_obj_exp(o, &back.exp);
+	/* what the cache reads back is exactly what went in */
+	if (cache_find(c, entry) != o || memcmp(&back, entry, esz) != 0)
 		abort();
 	if (cache_count(c) > cache_limit(c))
 		abort();
