@@ -40,6 +40,8 @@
  */
 #define EVENT_RCVBUF_DEFAULT	(4U * 1024 * 1024)
 #define CMD_RCVBUF		(1U * 1024 * 1024)
+/* percent of the event socket's buffer in use that makes it grow */
+#define EVENT_GROW_FILL		25
 /* stop reading netlink while this many imsgs wait for sync */
 #define PEER_QUEUE_HIGH		512
 #define PEER_QUEUE_LOW		128
@@ -218,6 +220,22 @@ event_msg(const struct nlmsghdr *nlh, void *arg)
 	kstats.events_unknown++;
 }
 
+/* Double the event socket's buffer, within NetlinkBufferSizeMaxGrowth. */
+static int
+kernel_grow_rcvbuf(void)
+{
+	uint32_t	max = kconf->general.netlink_bufsize_max;
+	uint32_t	want;
+
+	if (max <= kev.rcvbuf)
+		return -1;
+	want = kev.rcvbuf > max / 2 ? max : kev.rcvbuf * 2;
+	if (ctnl_set_rcvbuf(&kev, want) == -1)
+		return -1;
+	kstats.netlink_bufsize = kev.rcvbuf;
+	return 0;
+}
+
 /*
  * The socket overran: the kernel dropped events.  Count it, grow the
  * buffer within NetlinkBufferSizeMaxGrowth and let sync schedule the
@@ -226,19 +244,34 @@ event_msg(const struct nlmsghdr *nlh, void *arg)
 static void
 kernel_overrun(void)
 {
-	uint32_t	max = kconf->general.netlink_bufsize_max;
-
 	kstats.netlink_overrun++;
 	kstats.catch_event_failed++;
-	if (max > kev.rcvbuf) {
-		uint32_t want = kev.rcvbuf * 2 > max ? max : kev.rcvbuf * 2;
-
-		if (ctnl_set_rcvbuf(&kev, want) == 0)
-			log_info("netlink event socket overrun, buffer grown "
-			    "to %u bytes", kev.rcvbuf);
-	}
-	kstats.netlink_bufsize = kev.rcvbuf;
+	if (kernel_grow_rcvbuf() == 0)
+		log_info("netlink event socket overrun, buffer grown to %u "
+		    "bytes", kev.rcvbuf);
 	child_send_peer(IMSG_KERNEL_OVERRUN, 0, NULL, 0);
+}
+
+/*
+ * A burst fills the socket faster than we read it (the inserting
+ * process runs on another CPU while we share ours with sync): grow the
+ * buffer while nothing is lost yet, not only after an overrun, which
+ * costs a blind spot of NetlinkOverrunResync seconds and a resend of
+ * the table.  The limit is the same, NetlinkBufferSizeMaxGrowth.
+ */
+static void
+kernel_pressure(void)
+{
+	int	fill;
+
+	if (kev.rcvbuf >= kconf->general.netlink_bufsize_max ||
+	    (fill = ctnl_rcv_fill(&kev)) < EVENT_GROW_FILL)
+		return;
+	if (kernel_grow_rcvbuf() == 0) {
+		kstats.netlink_grown++;
+		log_info("netlink event socket %d%% full, buffer grown to %u "
+		    "bytes", fill, kev.rcvbuf);
+	}
 }
 
 /*
@@ -251,6 +284,7 @@ kernel_drain_events(int max_rounds)
 {
 	int	n, round;
 
+	kernel_pressure();
 	for (round = 0; round < max_rounds; round++) {
 		n = ctnl_read_many(&kev, event_msg, NULL);
 		if (n == -1 && errno == ENOBUFS) {
