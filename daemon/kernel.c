@@ -45,6 +45,12 @@
 /* stop reading netlink while this many imsgs wait for sync */
 #define PEER_QUEUE_HIGH		512
 #define PEER_QUEUE_LOW		128
+/*
+ * Batches waiting for sync, in a pool that stays mapped (see
+ * imsg_pool_init()): 256 full batches, about 70000 events, 16 MiB at
+ * most, in memory only as far as a backlog ever reached.
+ */
+#define PEER_POOL_SLOTS		256
 /* longest a commit may leave us out of the NEW groups between batches */
 #define COMMIT_QUIET_MAX_MS	5000
 
@@ -439,6 +445,9 @@ kernel_init(const struct ctsyncd_conf *conf)
 	kconf = conf;
 	memset(&kstats, 0, sizeof(kstats));
 	kfilter_init(conf);
+	if (imsg_pool_init(MAX_IMSGSIZE_SYNC_KERNEL, (size_t)PEER_POOL_SLOTS *
+	    MAX_IMSGSIZE_SYNC_KERNEL) == -1)
+		log_warn("batch pool; batches use malloc");
 	kbatch_init(&ev_ct, IMSG_KERNEL_CT_EVENTS, sizeof(struct ct_item));
 	kbatch_init(&ev_exp, IMSG_KERNEL_EXP_EVENTS, sizeof(struct exp_item));
 	/* as root, before the chroot: sockets are all we will ever need */
