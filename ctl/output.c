@@ -132,6 +132,7 @@ kernel_json(const struct kernel_stats *k)
 	json_uint("inject_failed", k->inject_failed);
 	json_uint("imsg_refused", k->imsg_refused);
 	json_uint("buffer_size_max", k->netlink_bufsize_max);
+	json_uint("buffer_grown_early", k->netlink_grown);
 	json_close();
 	json_object("netlink_errors");
 	for (i = 0; i < KSTAT_ERRNO_SLOTS; i++)
@@ -201,8 +202,10 @@ kernel_text(const struct kernel_stats *k)
 	    (unsigned long long)k->inject_failed);
 	printf("\trefused messages from sync:\t%12llu\n",
 	    (unsigned long long)k->imsg_refused);
-	printf("\tbuffer size max (in bytes):\t%12llu\n\n",
+	printf("\tbuffer size max (in bytes):\t%12llu\n",
 	    (unsigned long long)k->netlink_bufsize_max);
+	printf("\tbuffer grown before overrun:\t%12llu\n\n",
+	    (unsigned long long)k->netlink_grown);
 }
 
 /* %-16s, not tabs: errno names range from 5 to 15 characters */

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "ctnl.h"
 #include "log.h"
@@ -74,6 +75,24 @@ ctnl_set_rcvbuf(struct ctnl *c, uint32_t bytes)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0)
 		c->rcvbuf = (uint32_t)v / 2;	/* the kernel doubles it */
 	return 0;
+}
+
+/*
+ * How full the receive queue is, in percent of what the kernel lets it
+ * hold (both in its own accounting, skb truesize: about 1.3 KB per
+ * event); -1 if it cannot tell.
+ */
+int
+ctnl_rcv_fill(struct ctnl *c)
+{
+	uint32_t	mi[SK_MEMINFO_VARS];
+	socklen_t	len = sizeof(mi);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == -1 ||
+	    len < sizeof(mi) || mi[SK_MEMINFO_RCVBUF] == 0)
+		return -1;
+	return (int)((uint64_t)mi[SK_MEMINFO_RMEM_ALLOC] * 100 /
+	    mi[SK_MEMINFO_RCVBUF]);
 }
 
 /* Join (on) or leave the multicast groups in the mask (bit n-1 = group n). */

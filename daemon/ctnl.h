@@ -27,6 +27,7 @@ typedef void (*ctnl_ack_cb)(uint32_t, int, void *);
 int	ctnl_open(struct ctnl *, uint32_t, uint32_t);
 void	ctnl_close(struct ctnl *);
 int	ctnl_set_rcvbuf(struct ctnl *, uint32_t);
+int	ctnl_rcv_fill(struct ctnl *);
 int	ctnl_groups(struct ctnl *, uint32_t, int);
 int	ctnl_read(struct ctnl *, void *, size_t, ctnl_msg_cb, void *, int *);
 int	ctnl_read_many(struct ctnl *, ctnl_msg_cb, void *);

@@ -40,9 +40,17 @@
  */
 #define EVENT_RCVBUF_DEFAULT	(4U * 1024 * 1024)
 #define CMD_RCVBUF		(1U * 1024 * 1024)
+/* percent of the event socket's buffer in use that makes it grow */
+#define EVENT_GROW_FILL		25
 /* stop reading netlink while this many imsgs wait for sync */
 #define PEER_QUEUE_HIGH		512
 #define PEER_QUEUE_LOW		128
+/*
+ * Batches waiting for sync, in a pool that stays mapped (see
+ * imsg_pool_init()): 256 full batches, about 70000 events, 16 MiB at
+ * most, in memory only as far as a backlog ever reached.
+ */
+#define PEER_POOL_SLOTS		256
 /* longest a commit may leave us out of the NEW groups between batches */
 #define COMMIT_QUIET_MAX_MS	5000
 
@@ -218,6 +226,22 @@ event_msg(const struct nlmsghdr *nlh, void *arg)
 	kstats.events_unknown++;
 }
 
+/* Grow the event socket's buffer to want, at most NetlinkBufferSizeMaxGrowth. */
+static int
+kernel_grow_rcvbuf(uint32_t want)
+{
+	uint32_t	max = kconf->general.netlink_bufsize_max;
+
+	if (max <= kev.rcvbuf)
+		return -1;
+	if (want > max)
+		want = max;
+	if (ctnl_set_rcvbuf(&kev, want) == -1)
+		return -1;
+	kstats.netlink_bufsize = kev.rcvbuf;
+	return 0;
+}
+
 /*
  * The socket overran: the kernel dropped events.  Count it, grow the
  * buffer within NetlinkBufferSizeMaxGrowth and let sync schedule the
@@ -226,19 +250,38 @@ event_msg(const struct nlmsghdr *nlh, void *arg)
 static void
 kernel_overrun(void)
 {
-	uint32_t	max = kconf->general.netlink_bufsize_max;
-
 	kstats.netlink_overrun++;
 	kstats.catch_event_failed++;
-	if (max > kev.rcvbuf) {
-		uint32_t want = kev.rcvbuf * 2 > max ? max : kev.rcvbuf * 2;
-
-		if (ctnl_set_rcvbuf(&kev, want) == 0)
-			log_info("netlink event socket overrun, buffer grown "
-			    "to %u bytes", kev.rcvbuf);
-	}
-	kstats.netlink_bufsize = kev.rcvbuf;
+	/* doubling, as conntrackd does */
+	if (kernel_grow_rcvbuf(kev.rcvbuf > UINT32_MAX / 2 ? UINT32_MAX :
+	    kev.rcvbuf * 2) == 0)
+		log_info("netlink event socket overrun, buffer grown to %u "
+		    "bytes", kev.rcvbuf);
 	child_send_peer(IMSG_KERNEL_OVERRUN, 0, NULL, 0);
+}
+
+/*
+ * A burst fills the socket faster than we read it (the inserting
+ * process runs on another CPU while we share ours with sync): grow the
+ * buffer while nothing is lost yet, not only after an overrun, which
+ * costs a blind spot of NetlinkOverrunResync seconds and a resend of
+ * the table.  Straight to the limit, NetlinkBufferSizeMaxGrowth: a
+ * flood fills the socket within milliseconds, faster than doubling
+ * step by step keeps up with (one overrun in a 1M flood at 4 MiB).
+ */
+static void
+kernel_pressure(void)
+{
+	int	fill;
+
+	if (kev.rcvbuf >= kconf->general.netlink_bufsize_max ||
+	    (fill = ctnl_rcv_fill(&kev)) < EVENT_GROW_FILL)
+		return;
+	if (kernel_grow_rcvbuf(kconf->general.netlink_bufsize_max) == 0) {
+		kstats.netlink_grown++;
+		log_info("netlink event socket %d%% full, buffer grown to %u "
+		    "bytes", fill, kev.rcvbuf);
+	}
 }
 
 /*
@@ -251,6 +294,7 @@ kernel_drain_events(int max_rounds)
 {
 	int	n, round;
 
+	kernel_pressure();
 	for (round = 0; round < max_rounds; round++) {
 		n = ctnl_read_many(&kev, event_msg, NULL);
 		if (n == -1 && errno == ENOBUFS) {
@@ -405,6 +449,9 @@ kernel_init(const struct ctsyncd_conf *conf)
 	kconf = conf;
 	memset(&kstats, 0, sizeof(kstats));
 	kfilter_init(conf);
+	if (imsg_pool_init(MAX_IMSGSIZE_SYNC_KERNEL, (size_t)PEER_POOL_SLOTS *
+	    MAX_IMSGSIZE_SYNC_KERNEL) == -1)
+		log_warn("batch pool; batches use malloc");
 	kbatch_init(&ev_ct, IMSG_KERNEL_CT_EVENTS, sizeof(struct ct_item));
 	kbatch_init(&ev_exp, IMSG_KERNEL_EXP_EVENTS, sizeof(struct exp_item));
 	/* as root, before the chroot: sockets are all we will ever need */

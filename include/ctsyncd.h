@@ -227,6 +227,7 @@ struct kernel_stats {
 	uint64_t	imsg_refused;		/* failed validation */
 	uint64_t	inject_ok;		/* DisableExternalCache */
 	uint64_t	inject_failed;
+	uint64_t	netlink_grown;		/* buffer grown before overrun */
 	int32_t		nl_errno[KSTAT_ERRNO_SLOTS];	/* 0 = free slot */
 	uint64_t	nl_errors[KSTAT_ERRNO_SLOTS];
 	uint64_t	nl_errors_other;

@@ -82,6 +82,8 @@ struct imsg_cursor {
 };
 
 int	 imsgbuf_init(struct imsgbuf *, int);
+/* once per process: slots of slot bytes for large messages, total bytes */
+int	 imsg_pool_init(size_t, size_t);
 void	 imsgbuf_allow_fdpass(struct imsgbuf *);
 int	 imsgbuf_set_maxsize(struct imsgbuf *, uint32_t);
 void	 imsgbuf_clear(struct imsgbuf *);

@@ -6,10 +6,12 @@
  * len - 16 bytes of payload.  The top bit of len says that one fd travels
  * in SCM_RIGHTS of the sendmsg carrying the first byte of that message.
  *
- * Syscalls used: recvmsg, sendmsg, poll, close.
+ * Syscalls used: recvmsg, sendmsg, poll, close; mmap and madvise once
+ * for the optional buffer pool (imsg_pool_init).
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -275,6 +277,85 @@ imsgbuf_get(struct imsgbuf *buf, struct imsg *imsg)
 }
 
 /*
+ * Buffer pool for large outgoing messages.  A process that queues many
+ * of them in bursts (the kernel process, while sync catches up) would
+ * otherwise take fresh pages from malloc for every burst, which glibc
+ * gives back to the system afterwards: a page fault per 4 KB, each
+ * costing as much as handling several events on a virtual machine.  The
+ * pool is one mapping, in huge pages where the system allows it, cut
+ * into slots only as deep as the queue ever gets, and never returned.
+ * Messages that do not need a slot, or find none free, use malloc.
+ */
+#define IMSG_THP_SIZE	(2UL * 1024 * 1024)
+
+static struct {
+	uint8_t		*base;
+	size_t		 slot;		/* bytes per buffer */
+	size_t		 len;		/* bytes mapped from base */
+	size_t		 carved;	/* slots ever handed out, as bytes */
+	void		*free;		/* returned slots, chained in place */
+} pool;
+
+int
+imsg_pool_init(size_t slot, size_t total)
+{
+	uint8_t		*p;
+	uintptr_t	 a;
+
+	if (pool.base != NULL || slot < sizeof(void *) || total < slot) {
+		errno = EINVAL;
+		return (-1);
+	}
+	p = mmap(NULL, total + IMSG_THP_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return (-1);
+	/* a huge page needs an aligned start; the slack stays unused */
+	a = ((uintptr_t)p + IMSG_THP_SIZE - 1) & ~(IMSG_THP_SIZE - 1);
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)a, total, MADV_HUGEPAGE);
+#endif
+	pool.base = (uint8_t *)a;
+	pool.slot = slot;
+	pool.len = total - total % slot;
+	return (0);
+}
+
+static int
+pool_owns(const uint8_t *p)
+{
+	return (pool.base != NULL && p >= pool.base &&
+	    p < pool.base + pool.len);
+}
+
+/* A slot for a message of size bytes, or NULL: use malloc. */
+static uint8_t *
+pool_get(size_t size)
+{
+	uint8_t	*p;
+
+	/* small messages would waste a slot */
+	if (pool.base == NULL || size > pool.slot || size <= pool.slot / 4)
+		return (NULL);
+	if ((p = pool.free) != NULL) {
+		memcpy(&pool.free, p, sizeof(pool.free));
+		return (p);
+	}
+	if (pool.carved + pool.slot > pool.len)
+		return (NULL);
+	p = pool.base + pool.carved;
+	pool.carved += pool.slot;
+	return (p);
+}
+
+static void
+pool_put(uint8_t *p)
+{
+	memcpy(p, &pool.free, sizeof(pool.free));
+	pool.free = p;
+}
+
+/*
  * Write side.
  */
 
@@ -285,7 +366,8 @@ ibuf_alloc(size_t size)
 
 	if ((ib = calloc(1, sizeof(*ib))) == NULL)
 		return (NULL);
-	if ((ib->buf = malloc(size)) == NULL) {
+	if ((ib->buf = pool_get(size)) == NULL &&
+	    (ib->buf = malloc(size)) == NULL) {
 		free(ib);
 		return (NULL);
 	}
@@ -301,7 +383,10 @@ ibuf_free(struct ibuf *ib)
 		return;
 	if (ib->fd >= 0)
 		close(ib->fd);
-	free(ib->buf);
+	if (pool_owns(ib->buf))
+		pool_put(ib->buf);
+	else
+		free(ib->buf);
 	free(ib);
 }
 

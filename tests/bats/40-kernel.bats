@@ -170,6 +170,26 @@ runtime_field() {
 	diff <(kernel_all) <(ct_cache_list -i)
 }
 
+@test "a filling event socket grows before it overruns" {
+	local kpid
+	# 1 MiB holds ~1600 events (the kernel counts ~1.3 KB for each)
+	export CTS_GENERAL_EXTRA="	NetlinkBufferSize 1048576
+	NetlinkBufferSizeMaxGrowth 4194304"
+	cts_write_conf
+	cts_start
+	kpid="$(cts_pid kernel)"
+	[ -n "$kpid" ]
+	# the kernel process busy elsewhere: 1000 events wait in the socket
+	kill -STOP "$kpid"
+	RAW -n 1000 >/dev/null || { kill -CONT "$kpid"; false; }
+	kill -CONT "$kpid"
+	wait_for 1000 cache_count
+	[ "$(runtime_field 'netlink overrun')" -eq 0 ]
+	[ "$(runtime_field 'buffer grown before overrun')" -ge 1 ]
+	[ "$(runtime_field 'current buffer size')" -gt 1048576 ]
+	diff <(kernel_all) <(ct_cache_list -i)
+}
+
 @test "-R resynchronises a cache that missed events" {
 	export CTS_GENERAL_EXTRA="	NetlinkBufferSize 8192
 	NetlinkOverrunResync Off"
