@@ -18,7 +18,7 @@
 #include "log.h"
 #include "sync.h"
 
-#define COMMIT_INFLIGHT		8	/* batches the kernel may be working on */
+#define COMMIT_INFLIGHT		16	/* batches the kernel may be working on */
 #define COMMIT_DEFAULT_TIMEOUT	60	/* conntrackd's fallback, seconds */
 
 enum commit_phase {
