@@ -139,6 +139,19 @@ child_send_peer(uint32_t type, uint32_t id, const void *data, size_t len)
 		fatal("%s: compose", __func__);
 }
 
+/*
+ * Write what is queued for the peer now, as far as the socket takes it,
+ * instead of at the next poll: for a first request the peer should
+ * start on while we prepare the next ones.
+ */
+void
+child_flush_peer(void)
+{
+	if (imsgbuf_queuelen(&chan[CHAN_PEER]) > 0 &&
+	    imsgbuf_write(&chan[CHAN_PEER]) == -1)
+		fatal("write to %s", proc_name(chan_role[CHAN_PEER]));
+}
+
 /* Register a role socket; events may be changed later, 0 = not polled. */
 void
 child_fd_add(int fd, short events, child_fd_cb cb)

@@ -150,6 +150,9 @@ send_batch(void)
 	cm.exp[h->seq % COMMIT_INFLIGHT] = exp;
 	child_send_peer(exp ? IMSG_KERNEL_COMMIT_EXP : IMSG_KERNEL_COMMIT_CT,
 	    0, buf, sizeof(*h) + n * isz);
+	/* the kernel starts on the first while we fill the others (~8 ms) */
+	if (cm.seq == cm.first_seq + 1)
+		child_flush_peer();
 	cm.inflight++;
 	return 1;
 }
