@@ -74,6 +74,7 @@ typedef void (*child_idle_cb)(void);
 __dead void	child_main(int, int, int);
 void		child_send_monitor(uint32_t, uint32_t, const void *, size_t);
 void		child_send_peer(uint32_t, uint32_t, const void *, size_t);
+void		child_flush_peer(void);
 void		child_send_resultv(uint32_t, int, const char *, va_list);
 void		child_send_result(uint32_t, int, const char *, ...)
 		    __attribute__((__format__(printf, 3, 4)));

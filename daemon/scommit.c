@@ -18,7 +18,7 @@
 #include "log.h"
 #include "sync.h"
 
-#define COMMIT_INFLIGHT		8	/* batches the kernel may be working on */
+#define COMMIT_INFLIGHT		16	/* batches the kernel may be working on */
 #define COMMIT_DEFAULT_TIMEOUT	60	/* conntrackd's fallback, seconds */
 
 enum commit_phase {
@@ -153,6 +153,9 @@ send_batch(void)
 	cm.exp[h->seq % COMMIT_INFLIGHT] = exp;
 	child_send_peer(exp ? IMSG_KERNEL_COMMIT_EXP : IMSG_KERNEL_COMMIT_CT,
 	    0, buf, sizeof(*h) + n * isz);
+	/* the kernel starts on the first while we fill the others (~8 ms) */
+	if (cm.seq == cm.first_seq + 1)
+		child_flush_peer();
 	cm.inflight++;
 	return 1;
 }

@@ -8,7 +8,11 @@
 #  ctsyncd     ctsyncd-testhooks with CTSYNCD_TEST_MIRROR=1 (the start-up
 #              dump is copied into the external cache), kernel table
 #              flushed with ctsyncctl -F, then ctsyncctl -c timed; three
-#              such rounds in the same daemon, median.
+#              such rounds in the same daemon, median.  The ratio to raw
+#              uses the time the daemon reports (took: request to last
+#              ACK), as rawinsert times only its insert loop; the wall
+#              time around the client, which adds starting timeout and
+#              ctsyncctl (40-90 ms on the 2-vCPU VM), is kept beside it.
 #  conntrackd  (if installed) two namespaces joined by a veth pair, FTFW
 #              over UDP, fw1 bulk-sends (-B) to fw2, then conntrackd -c
 #              on fw2 timed.  conntrackd may lose entries on the way at
@@ -126,6 +130,33 @@ has_listener() {
 	    awk '$2 == 12 && $4 != "00000000" { f = 1 } END { exit !f }'
 }
 
+# ctnetlink sockets in the NEW group in any network namespace of the
+# host but namespace $1 (ours: the daemon leaves the group for a
+# commit, and nothing else listens there).  The kernel
+# keeps one listener mask per netlink family for all namespaces, so one
+# such socket anywhere (another test's daemon, conntrack -E) makes every
+# namespace with an event listener build a NEW event per created entry,
+# which costs the commit (and raw) about as much as "raw + listener".
+host_new_listeners() {
+	local p ino n=0 k skip=""
+	declare -A seen=()
+
+	[ -z "${1:-}" ] ||
+	    skip="$(ip netns exec "$1" readlink /proc/self/ns/net 2>/dev/null)"
+
+	for p in /proc/[0-9]*; do
+		ino="$(readlink "$p/ns/net" 2>/dev/null)" || continue
+		[ -z "${seen[$ino]:-}" ] && [ "$ino" != "$skip" ] || continue
+		seen[$ino]=1
+		k="$(nsenter -t "${p#/proc/}" -n cat /proc/net/netlink 2>/dev/null |
+		    awk '$2 == 12 &&
+		    index("13579bdfBDF", substr($4, length($4), 1)) { c++ }
+		    END { print c + 0 }')"
+		n=$((n + ${k:-0}))
+	done
+	echo "$n"
+}
+
 # One rawinsert run in a fresh namespace; sets RAW_SECS.  With "ev",
 # "conntrack -E -e NEW" listens meanwhile: the kernel then builds an
 # event for every entry, as it does for a daemon's event socket.
@@ -226,7 +257,7 @@ run_ctsyncd() {
 
 	CTS_SECS=fail CTS_TOOK=- CTS_COMMITTED=- CTS_FAILED=- CTS_SYNC_RSS=-
 	CTS_KERNEL_RSS=- CTS_MON_RSS=- CTS_BPE=- CTS_DUMP_SECS=- CTS_NOTES=""
-	CTS_SYNC_CPU=- CTS_KERNEL_CPU=-
+	CTS_SYNC_CPU=- CTS_KERNEL_CPU=- CTS_TOOKS=() CTS_LISTENERS=-
 	wait_max=$((60 + n / 5000))
 
 	bench_tmpdir || return 1
@@ -299,6 +330,7 @@ EOF
 	kpid="$(cts_role_pid kernel "$mpid")"
 	[ -n "$spid" ] && [ -n "$kpid" ] ||
 	    fail "ctsyncd: sync ($spid) or kernel ($kpid) process not found"
+	CTS_LISTENERS="$(host_new_listeners "$ns")"
 	scpu="$(bench_cpu_secs "$spid" 2>/dev/null)"
 	kcpu="$(bench_cpu_secs "$kpid" 2>/dev/null)"
 
@@ -315,6 +347,7 @@ EOF
 		CTS_COMMITTED="${BASH_REMATCH[1]}"
 		CTS_FAILED="${BASH_REMATCH[2]}"
 		CTS_TOOK="${BASH_REMATCH[3]}"
+		CTS_TOOKS=("$CTS_TOOK")
 	else
 		fail "ctsyncctl -c output: $out"
 	fi
@@ -353,16 +386,22 @@ EOF
 # first: all N in the kernel and in the internal cache at once.
 cts_more_rounds() {
 	local n="$1" ns="$2" wait_max="$3" log="$4" r t0 out secs=("$CTS_SECS")
+	local lis
 
 	for ((r = 1; r < ${CTS_ROUNDS:-3}; r++)); do
 		out="$(cts_ctl -F 2>&1)" || { fail "ctsyncctl -F: $out"; break; }
 		cts_wait_status caches.internal.active 0 "$wait_max" ||
 		    { fail "ctsyncd: internal cache not empty after -F"; break; }
 		bench_ct_settle 60 || true
+		lis="$(host_new_listeners "$ns")"
 		t0="$(bench_now)"
 		out="$(cts_ctl -c 2>&1)"
 		secs+=("$(bench_elapsed "$t0")")
-		echo "ctsyncctl -c round $((r + 1)): $out" >> "$log"
+		echo "ctsyncctl -c round $((r + 1)): $out" \
+		    "(${secs[-1]}s wall, $lis NEW listeners on the host)" >> "$log"
+		CTS_LISTENERS+=",$lis"
+		[[ "$out" =~ took\ ([0-9.]+)\ s ]] &&
+		    CTS_TOOKS+=("${BASH_REMATCH[1]}")
 		[[ "$out" == "committed $n, failed 0,"* ]] ||
 		    fail "ctsyncctl -c round $((r + 1)): $out"
 		[ "$(cts_status caches.internal.active)" = "$n" ] ||
@@ -371,7 +410,10 @@ cts_more_rounds() {
 		    fail "ctsyncd: kernel short after round $((r + 1))"
 	done
 	CTS_NOTES+="commit_runs=$(IFS=,; echo "${secs[*]}") "
+	CTS_NOTES+="took_runs=$(IFS=,; echo "${CTS_TOOKS[*]}") "
+	CTS_NOTES+="host_new_listeners=$CTS_LISTENERS "
 	CTS_SECS="$(median "${secs[@]}")"
+	CTS_TOOK="$(median "${CTS_TOOKS[@]}")"
 }
 
 cts_finish() {
@@ -583,6 +625,7 @@ for n in "${NLIST[@]}"; do
 	log="$RESULTS_DIR/commit-$n.log"
 	: > "$log"
 	echo "# n=$n: raw kernel x$RAW_RUNS ..." >&2
+	rawlis="$(host_new_listeners)"
 	raws=()
 	for ((r = 0; r < RAW_RUNS; r++)); do
 		raw_once "$n" && raws+=("$RAW_SECS")
@@ -610,12 +653,16 @@ for n in "${NLIST[@]}"; do
 		CTD_NOTES=""
 	fi
 
-	ratio=- speedup=- ctdnorm=- speedup_norm=-
+	# against raw: both timed inside the process, from the first
+	# request to the last ACK; conntrackd below: wall against wall
+	ratio=- ratiowall=- speedup=- ctdnorm=- speedup_norm=-
+	isnum "$raw" && isnum "$CTS_TOOK" &&
+	    ratio="$(calc "$CTS_TOOK / $raw")"
 	isnum "$raw" && isnum "$CTS_SECS" &&
-	    ratio="$(calc "$CTS_SECS / $raw")"
+	    ratiowall="$(calc "$CTS_SECS / $raw")"
 	ratioev=-
-	isnum "$rawev" && isnum "$CTS_SECS" &&
-	    ratioev="$(calc "$CTS_SECS / $rawev")"
+	isnum "$rawev" && isnum "$CTS_TOOK" &&
+	    ratioev="$(calc "$CTS_TOOK / $rawev")"
 	isnum "$CTD_SECS" && isnum "$CTS_SECS" &&
 	    speedup="$(calc "$CTD_SECS / $CTS_SECS")"
 	# conntrackd's time scaled to N when fewer entries reached fw2
@@ -626,7 +673,8 @@ for n in "${NLIST[@]}"; do
 		    speedup_norm="$(calc "$ctdnorm / $CTS_SECS")"
 	fi
 
-	line="commit n=$n raw=${raw}s ctsyncd=${CTS_SECS}s (${ratio}x raw)"
+	line="commit n=$n raw=${raw}s ctsyncd_took=${CTS_TOOK}s (${ratio}x raw)"
+	line+=" ctsyncd_wall=${CTS_SECS}s (${ratiowall}x raw)"
 	[ "$RAW_EV" = 1 ] &&
 	    line+=" raw_with_listener=${rawev}s (ctsyncd ${ratioev}x)"
 	if [ "$HAVE_CONNTRACKD" -eq 1 ]; then
@@ -642,7 +690,8 @@ for n in "${NLIST[@]}"; do
 	line+=" ctsyncd_kernel_rss=${CTS_KERNEL_RSS}kB"
 	line+=" bytes_per_entry=$CTS_BPE"
 	echo "$line"
-	echo "#   raw runs: $rawlist; with listener: ${rawevlist:--}; ctsyncd: took=${CTS_TOOK}s" \
+	echo "#   raw runs: $rawlist (host NEW listeners: $rawlis);" \
+	    "with listener: ${rawevlist:--}; ctsyncd: took=${CTS_TOOK}s" \
 	    "committed=$CTS_COMMITTED failed=$CTS_FAILED" \
 	    "cpu_during_commit sync=${CTS_SYNC_CPU}s kernel=${CTS_KERNEL_CPU}s" \
 	    "startup_dump+mirror=${CTS_DUMP_SECS}s monitor_rss=${CTS_MON_RSS}kB" \
@@ -655,7 +704,10 @@ for n in "${NLIST[@]}"; do
 	    ctsyncd_vs_raw_listener="$ratioev" \
 	    ctsyncd_secs="$CTS_SECS" ctsyncd_took="$CTS_TOOK" \
 	    ctsyncd_committed="$CTS_COMMITTED" ctsyncd_failed="$CTS_FAILED" \
-	    ctsyncd_vs_raw="$ratio" ctsyncd_dump_secs="$CTS_DUMP_SECS" \
+	    ctsyncd_vs_raw="$ratio" ctsyncd_wall_vs_raw="$ratiowall" \
+	    raw_host_new_listeners="$rawlis" \
+	    ctsyncd_host_new_listeners="$CTS_LISTENERS" \
+	    ctsyncd_dump_secs="$CTS_DUMP_SECS" \
 	    ctsyncd_sync_cpu="$CTS_SYNC_CPU" \
 	    ctsyncd_kernel_cpu="$CTS_KERNEL_CPU" \
 	    ctsyncd_sync_rss_kb="$CTS_SYNC_RSS" \
@@ -668,24 +720,29 @@ for n in "${NLIST[@]}"; do
 	    conntrackd_scaled_secs="$ctdnorm" conntrackd_bulks="$CTD_BULKS" \
 	    conntrackd_rss_kb="$CTD_RSS" speedup_vs_conntrackd="$speedup" \
 	    speedup_vs_conntrackd_per_entry="$speedup_norm"
-	ROWS+=("| $n | $raw | $rawev | $CTS_SECS | $ratio | $ratioev | $CTD_SECS |\
+	ROWS+=("| $n | $raw | $rawev | $CTS_TOOK | $CTS_SECS | $ratio | $ratioev |\
+ $CTD_SECS |\
  ${CTD_ARRIVED}/${CTD_COMMITTED} | $speedup | $speedup_norm |\
  $CTS_SYNC_RSS | $CTS_KERNEL_RSS | $CTS_BPE |")
 done
 
 echo
-echo "| N | raw s | raw+listener s | ctsyncd s | ctsyncd/raw |" \
+echo "| N | raw s | raw+listener s | ctsyncd took s | ctsyncd wall s |" \
+    "ctsyncd took/raw |" \
     "ctsyncd/raw+listener | conntrackd s |" \
     "conntrackd arrived/committed | conntrackd/ctsyncd |" \
     "conntrackd/ctsyncd per entry | sync RSS kB | kernel RSS kB |" \
     "sync bytes/entry |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "hashsize $HASHSIZE and nf_conntrack_max $ctmax for all columns." \
     "raw: rawinsert alone, median of $RAW_RUNS fresh namespaces;" \
     "raw+listener: the same with conntrack -E subscribed (the kernel" \
     "builds an event per entry, as for any daemon)." \
+    "ctsyncd took: the commit as the daemon times it (request to last" \
+    "ACK), as rawinsert times its loop; wall adds starting the client." \
+    "conntrackd/ctsyncd: wall against wall." \
     "conntrackd/ctsyncd per entry: conntrackd's time scaled to N when" \
     "fewer entries reached fw2.  bytes/entry = sync RSS / N (the sync" \
     "process holds the internal and the mirrored external cache, 2 N" \
