@@ -412,13 +412,13 @@ cache_slab_free(const struct cache *c, struct cache_slab *sl)
 static struct cache_slab *
 cache_slab_new(struct cache *c)
 {
-	struct cache_slab	*sl = NULL;
+	struct cache_slab	*sl;
 
 	if (c->nslabs >= CACHE_SMALL_SLABS &&
 	    (sl = cache_huge_alloc(CACHE_HUGE)) != NULL) {
 		sl->huge = 1;
 		sl->nobjs = (CACHE_HUGE - sizeof(*sl)) / c->objsize;
-	} else if (sl == NULL) {
+	} else {
 		if ((sl = calloc(1, sizeof(*sl) + CACHE_SLAB * c->objsize)) ==
 		    NULL)
 			return NULL;

@@ -503,17 +503,7 @@ finish_kind() {
 
 # --------------------------------------------------------------- main
 
-others="$(bench_others)"
-if [ -n "$others" ]; then
-	warn "waiting for other benchmark runs to end (pid $(echo $others))," \
-	    "at most ${BENCH_WAIT_OTHERS:-3600} s"
-	for ((k = 0; k < ${BENCH_WAIT_OTHERS:-3600}; k += 5)); do
-		others="$(bench_others)"
-		[ -z "$others" ] && break
-		sleep 5
-	done
-	[ -z "$others" ] || warn "still running: $(echo $others); going on"
-fi
+bench_wait_others
 
 ctmax=$((2 * N + 100000))
 [ "$ctmax" -ge 262144 ] || ctmax=262144
@@ -525,7 +515,7 @@ bench_set_ct_hashsize "$HASHSIZE" || die "cannot set conntrack hashsize"
 
 : > "$LOG"
 T_START="$(now_cs)"
-hdr="# churn benchmark $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), build $BUILD; n=$N rounds=$ROUNDS slice=$SLICE events=$EVENTS; FTFW over UDP on a veth pair, both daemons HashSize $DHASHSIZE HashLimit $limit; kernel hashsize $(cat /sys/module/nf_conntrack/parameters/hashsize) (was $oldhash), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max); stall limit ${STALL}s, limit ${LIMIT}s; other benchmark runs at the start: ${others:-none}; conntrackd: $(command -v conntrackd >/dev/null && conntrackd -v 2>&1 | head -1)"
+hdr="# churn benchmark $(date -u +%FT%TZ), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), build $BUILD; n=$N rounds=$ROUNDS slice=$SLICE events=$EVENTS; FTFW over UDP on a veth pair, both daemons HashSize $DHASHSIZE HashLimit $limit; kernel hashsize $(cat /sys/module/nf_conntrack/parameters/hashsize) (was $oldhash), nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max); stall limit ${STALL}s, limit ${LIMIT}s; other benchmark runs at the start: ${OTHERS_AT_START:-none}; conntrackd: $(command -v conntrackd >/dev/null && conntrackd -v 2>&1 | head -1)"
 echo "$hdr"
 echo "$hdr" >> "$BENCH_OUT"
 echo "$hdr" >> "$LOG"

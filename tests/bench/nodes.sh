@@ -60,6 +60,24 @@ bench_others() {
 	done
 }
 
+# One benchmark at a time: wait, at most BENCH_WAIT_OTHERS s (3600),
+# for the runs that were here first.  OTHERS_AT_START: their pids.
+bench_wait_others() {
+	local others k
+
+	others="$(bench_others)"
+	OTHERS_AT_START="$(echo $others)"
+	[ -n "$others" ] || return 0
+	warn "waiting for other benchmark runs to end (pid $(echo $others))," \
+	    "at most ${BENCH_WAIT_OTHERS:-3600} s"
+	for ((k = 0; k < ${BENCH_WAIT_OTHERS:-3600}; k += 5)); do
+		others="$(bench_others)"
+		[ -z "$others" ] && return 0
+		sleep 5
+	done
+	warn "still running: $(echo $others); going on"
+}
+
 conf_of() {
 	echo "$DIR/fw$1/$KIND.conf"
 }
