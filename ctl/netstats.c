@@ -211,6 +211,7 @@ netstats_json(const struct sync_stats *ss)
 	json_uint("peers_live", n->peers_live);
 	json_uint("peers_lost", n->peers_lost);
 	json_uint("peer_catchups", n->peer_catchups);
+	json_uint("hello_resyncs", n->hello_resyncs);
 	json_uint("peers_refused", n->peers_refused);
 	json_bool("internal_bypass", n->bypass != 0);
 	json_uint("bypass_sent", n->bypass_sent);

@@ -546,10 +546,12 @@ status_peer(const struct ctl_status *st)
 		    CONF_MODE_FTFW ? (n->peer_ok ? ", handshake done" :
 		    ", no HELLO_BACK yet") : "");
 	if (st->mode == CONF_MODE_FTFW)
-		printf("peers live:   %llu (peers lost %llu, caught up %llu)\n",
+		printf("peers live:   %llu (peers lost %llu, caught up %llu, "
+		    "resyncs after HELLO %llu)\n",
 		    (unsigned long long)n->peers_live,
 		    (unsigned long long)n->peers_lost,
-		    (unsigned long long)n->peer_catchups);
+		    (unsigned long long)n->peer_catchups,
+		    (unsigned long long)n->hello_resyncs);
 	printf("sending:      link %u active, %llu sent, %llu queued, "
 	    "%llu awaiting ack, %llu retransmitted\n", st->sync.current_link,
 	    (unsigned long long)n->msg_sent, (unsigned long long)n->txq_len,

@@ -18,6 +18,11 @@
  * - a peer's restart re-sends our unacknowledged objects instead of
  *   forgetting them, and a peer that comes back after we released
  *   messages without it gets a bulk send (counted).
+ * - conntrackd drops its whole resend queue on every HELLO it hears, so
+ *   a gap NACKed while our HELLO may still reach it can go unanswered
+ *   for good (its HELLO_BACK was lost, say, and the NACK itself says
+ *   HELLO).  Once our handshake is done we ask for a resync instead
+ *   (counted, once: it covers everything sent before it).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -37,6 +42,7 @@
 #define HELLO_GAP_MAX	65536	/* larger jumps under HELLO: a restart */
 #define HELLO_LATE_MAX	8192	/* further back: not a late datagram */
 #define HELLO_LATE_MS	1000	/* late HELLOs for so long: a restart */
+#define HELLO_FLUSH_MS	(2 * ALIVE_MS)	/* a gap this soon after our HELLO */
 #define PEER_TIMEOUT_MS	10000	/* silent this long: not waited for */
 #define PEERS_MAX	32	/* one bit each in txnode.acked */
 #define INFLIGHT_WINDOWS 16	/* ACK windows unacknowledged at most */
@@ -65,6 +71,9 @@ struct peer {
 static struct {
 	int		hello;
 	int		say_hello_back;
+	int64_t		hello_sent;	/* our last HELLO went then */
+	int		gap_in_hello;	/* a NACK the peer may not answer */
+	int		hello_resynced;
 	int64_t		alive_at;
 	int		paused;		/* window full: counted once per pause */
 	uint32_t	live;		/* bits of live peers */
@@ -249,8 +258,10 @@ ftfw_tx_flags(int ctl)
 	(void)ctl;
 	if (ft.hello == HELLO_INIT)
 		ft.hello = HELLO_SAY;
-	if (ft.hello == HELLO_SAY)
+	if (ft.hello == HELLO_SAY) {
 		f |= WIRE_F_HELLO;
+		ft.hello_sent = monotime_ms();
+	}
 	if (ft.say_hello_back)
 		f |= WIRE_F_HELLO_BACK;
 	return f;
@@ -334,6 +345,19 @@ ftfw_in_seq(struct peer *p, uint32_t seq)
 	}
 }
 
+/*
+ * Whether the peer may have heard a HELLO of ours after it sent what a
+ * gap misses: we still say HELLO, this message answers one, or the last
+ * went so recently that the gap may predate its arrival (a peer idle
+ * sends at least every ALIVE_MS, so a loss shows within that).
+ */
+static int
+ftfw_gap_in_hello(const struct wire_msg *m, int64_t now)
+{
+	return ft.hello != HELLO_DONE || (m->flags & WIRE_F_HELLO_BACK) ||
+	    now - ft.hello_sent < HELLO_FLUSH_MS;
+}
+
 /* A gap: acknowledge what came before it, ask for what is missing. */
 static void
 ftfw_gap(struct peer *p, uint32_t expected, uint32_t seq)
@@ -387,6 +411,27 @@ ftfw_hello(struct peer *p, const struct wire_msg *m, uint32_t expected)
 	return 1;
 }
 
+/*
+ * After a gap that our HELLO may have made the peer unable to answer,
+ * and once we say HELLO no more: everything again, asked for once.  A
+ * later such gap is covered, as the peer heard our last HELLO before
+ * this RESYNC.
+ */
+static void
+ftfw_hello_resync(void)
+{
+	if (!ft.gap_in_hello || ft.hello != HELLO_DONE)
+		return;
+	ft.gap_in_hello = 0;
+	if (ft.hello_resynced)
+		return;
+	ft.hello_resynced = 1;
+	sy.net.hello_resyncs++;
+	log_info("a gap in what the peer sent around our HELLO: it may have "
+	    "dropped its resend queue on that HELLO, asking for a resync");
+	smode_request_resync();
+}
+
 static int
 ftfw_rx(int link, const struct wire_msg *m,
     const struct sockaddr_storage *from)
@@ -406,6 +451,7 @@ ftfw_rx(int link, const struct wire_msg *m,
 	if ((m->flags & WIRE_F_HELLO_BACK) && ft.hello == HELLO_SAY) {
 		ft.hello = HELLO_DONE;
 		sy.net.peer_ok = 1;
+		ftfw_hello_resync();
 	}
 	expected = p->rx_last + 1;
 	if ((m->flags & WIRE_F_HELLO) && ftfw_hello(p, m, expected))
@@ -416,10 +462,13 @@ ftfw_rx(int link, const struct wire_msg *m,
 			return RX_DROP;
 		}
 		sy.net.lost += m->seq - expected;
+		if (ftfw_gap_in_hello(m, p->last_heard))
+			ft.gap_in_hello = 1;
 		ftfw_gap(p, expected, m->seq);
 		p->rx_last = m->seq;
 		if (!data)
 			ftfw_ctl(p, m);
+		ftfw_hello_resync();
 		return data ? RX_DATA : RX_CTL;
 	}
 	ftfw_in_seq(p, m->seq);

@@ -297,6 +297,7 @@ struct sync_net_stats {
 	uint64_t	hello_recv;		/* peer (re)starts seen */
 	uint64_t	peers_lost;		/* FTFW: silent past the timeout */
 	uint64_t	peer_catchups;		/* bulk for a peer back from it */
+	uint64_t	hello_resyncs;		/* FTFW: gap near our HELLO */
 	uint64_t	peers_refused;		/* FTFW: peer table full */
 	uint64_t	peers_live;
 	uint64_t	bypass;			/* DisableInternalCache set */

@@ -141,6 +141,36 @@ interop() {
 	diff <(node_kernel 1) <(node_ext 2)
 }
 
+# conntrackd drops its whole resend queue on every HELLO it hears, and we
+# say HELLO until its HELLO_BACK arrives.  With that HELLO_BACK lost, the
+# NACK for a gap in its bulk carries HELLO and can never be answered: the
+# entries come only through the resync ctsyncd asks for once the
+# handshake is done.  Deterministic damage: the first HELLO_BACK and
+# every tenth data datagram are dropped.
+@test "FTFW: conntrackd's HELLO_BACK lost, its resend queue dropped: a resync recovers the gap" {
+	node_conf 1 conntrackd FTFW udp4 2
+	node_conf 2 ctsyncd FTFW udp4 1
+	ip netns exec "${NSN[1]}" "$B/tests/rawinsert" -n 2000 -t 600 >/dev/null
+	ip netns exec "${NSN[2]}" nft -f - <<NFT
+table inet damage {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 3780 @th,72,8 & 0x40 == 0x40 numgen inc mod 1000000 == 0 counter drop
+		udp dport 3780 @th,64,8 != 0x1a numgen inc mod 10 == 3 counter drop
+	}
+}
+NFT
+	node_start 1
+	node_start 2
+	node_ctl 1 -B
+	WAIT_TICKS=300 wait_for 2000 node_ext_count 2
+	diff <(node_kernel 1) <(node_ext 2)
+	# the damage happened: one HELLO_BACK dropped, and data
+	ip netns exec "${NSN[2]}" nft list table inet damage |
+	    grep -q '0x40 .* counter packets 1 '
+	[ "$(node_net 2 hello_resyncs)" -eq 1 ]
+}
+
 @test "NOTRACK/TCP: ctsyncd -> conntrackd" {
 	interop NOTRACK tcp4 ctsyncd
 }
