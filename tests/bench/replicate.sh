@@ -35,9 +35,26 @@
 # lost, 120), BENCH_HASHSIZE (kernel conntrack buckets, 1048576),
 # BENCH_DAEMON_HASHSIZE (HashSize of both daemons, 1048576),
 # BENCH_DAEMONS ("ctsyncd conntrackd"), BENCH_WAIT_OTHERS (s to wait
-# for commit.sh/replicate.sh runs started earlier, 3600).
+# for commit.sh/replicate.sh runs started earlier, 3600), BENCH_PERF (a
+# directory: a system-wide "perf record -g" of each (b) goes there).
 
 set -u
+
+# A profile of the whole machine while (b) runs, when BENCH_PERF is set.
+PERF_PID=""
+perf_start() {
+	[ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null || return 0
+	mkdir -p "$BENCH_PERF"
+	perf record -q -a -g -o "$BENCH_PERF/$1.data" >/dev/null 2>&1 &
+	PERF_PID=$!
+	sleep 0.5
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null
+	wait "$PERF_PID" 2>/dev/null
+	PERF_PID=""
+}
 
 usage() {
 	echo "usage: $0 BUILD_DIR [N...]" >&2
@@ -58,6 +75,7 @@ BENCH_PREFIX="${BENCH_PREFIX:-ctbr}"
 BENCH_OUT="${BENCH_OUT:-tests/bench/results/latest-replicate.txt}"
 . tests/bench/lib.sh
 BENCH_SELF=replicate.sh
+trap 'perf_stop; bench_cleanup' EXIT
 . tests/bench/nodes.sh
 
 RAW="$BUILD/tests/rawinsert"
@@ -334,12 +352,14 @@ run_kind() {
 	fi
 	NOTES+="b_fw2_external_before=$(node_cache 2 external) "
 	c1="$(node_cpu 1)" c2="$(node_cpu 2)"
+	perf_start "b-$KIND-$n"
 	t0="$(now_cs)"
 	out="$(node_ctl 2 -n 2>&1)"
 	rc=$?
 	echo "(b) fw2 -n: exit $rc: $out" >> "$LOG"
 	[ "$rc" -eq 0 ] || fail "$KIND n=$n: -n on fw2: exit $rc: $out"
 	wait_cache 2 external "$n" "$t0" "(b)"
+	perf_stop
 	R_RES="$W_SECS" R_RES_LOST="$W_LOST"
 	v="$(node_cpu 1)"
 	isnum "$c1" && isnum "$v" && R_RES_CPU1="$(calc "$v - $c1")"
