@@ -156,6 +156,8 @@ netstats_queue_text(const struct sync_stats *ss, int rsqueue)
 	printf("allocated queue nodes:\t\t%12llu\n\n", 0ULL);
 	queue_text("txqueue", n->txq_len, n->txq_max);
 	queue_text("rsqueue", n->rsq_len, n->rsq_max);
+	printf("bulk send, objects still to queue:\t%12llu\n",
+	    ULL(n->bulk_pending));
 }
 
 static void
@@ -226,6 +228,7 @@ netstats_json(const struct sync_stats *ss)
 	json_object("queues");
 	json_uint("txqueue", n->txq_len);
 	json_uint("txqueue_max", n->txq_max);
+	json_uint("bulk_pending", n->bulk_pending);
 	json_uint("rsqueue", n->rsq_len);
 	json_uint("rsqueue_max", n->rsq_max);
 	json_uint("rsqueue_full_pauses", n->rsq_full);

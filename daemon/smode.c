@@ -21,6 +21,12 @@
 #define ALIVE_MS	1000	/* conntrackd's ALIVE_INT, not configurable */
 #define ALARM_TICK_MS	1000	/* ALARM: one slice of the cache per tick */
 
+enum bulk_walk {
+	BULK_NONE = 0,
+	BULK_CT,
+	BULK_EXP,
+};
+
 const struct smode	*smode = &smode_notrack;
 
 static struct {
@@ -31,6 +37,8 @@ static struct {
 	uint32_t	refresh_bucket;	/* ALARM: where the walk is */
 	int		started;	/* start-up dump merged */
 	int		bulk_deferred;	/* asked before it was */
+	int		bulk;		/* enum bulk_walk: which cache */
+	uint32_t	bulk_bucket;	/* where the walk is */
 } sm;
 
 void
@@ -155,9 +163,6 @@ done:
 void
 smode_bulk(void)
 {
-	struct cache_iter	 it;
-	struct cache_obj	*o;
-
 	if (smode == &smode_alarm)
 		return;		/* ALARM re-sends everything anyway */
 	/*
@@ -174,14 +179,68 @@ smode_bulk(void)
 		intcache_bulk_dump();
 		return;
 	}
-	memset(&it, 0, sizeof(it));
-	while ((o = cache_iter_next(sy.int_ct, &it)) != NULL)
-		txq_obj(o, CACHE_CT);
-	if (sy.int_exp == NULL)
+	if (!sync_replicating())
 		return;
-	memset(&it, 0, sizeof(it));
-	while ((o = cache_iter_next(sy.int_exp, &it)) != NULL)
-		txq_obj(o, CACHE_EXP);
+	/* a bulk asked for during another starts the walk over */
+	sm.bulk = BULK_CT;
+	sm.bulk_bucket = 0;
+	sy.net.bulk_pending = cache_count(sy.int_ct) +
+	    (sy.int_exp != NULL ? cache_count(sy.int_exp) : 0);
+	sync_schedule();
+}
+
+/* Whether a bulk send has objects left to queue. */
+int
+smode_bulk_pending(void)
+{
+	return sm.bulk != BULK_NONE;
+}
+
+static void
+bulk_next_cache(void)
+{
+	sm.bulk_bucket = 0;
+	if (sm.bulk == BULK_CT && sy.int_exp != NULL)
+		sm.bulk = BULK_EXP;
+	else {
+		sm.bulk = BULK_NONE;
+		sy.net.bulk_pending = 0;
+	}
+}
+
+/*
+ * A bulk send queues the internal caches a few buckets at a time, as
+ * the transmit queue empties, rather than a million objects at once:
+ * the process keeps taking events and answering requests, an object is
+ * still in the CPU cache when it is sent, and the walk goes at the pace
+ * the peers acknowledge.  Whole buckets only, so an object deleted
+ * between two slices makes no other one skipped.  Returns how many
+ * objects were walked (0: the bulk is done).
+ */
+uint32_t
+smode_bulk_feed(uint32_t want)
+{
+	struct cache		*c;
+	struct cache_obj	*o;
+	uint32_t		 fed = 0, nb;
+	int			 kind;
+
+	while (fed < want && sm.bulk != BULK_NONE) {
+		kind = sm.bulk == BULK_CT ? CACHE_CT : CACHE_EXP;
+		c = kind == CACHE_CT ? sy.int_ct : sy.int_exp;
+		nb = cache_buckets(c);
+		for (; sm.bulk_bucket < nb && fed < want; sm.bulk_bucket++)
+			for (o = cache_bucket_first(c, sm.bulk_bucket);
+			    o != NULL; o = o->hnext) {
+				txq_obj(o, kind);
+				fed++;
+			}
+		if (sm.bulk_bucket >= nb)
+			bulk_next_cache();
+	}
+	sy.net.bulk_pending -= fed < sy.net.bulk_pending ? fed :
+	    sy.net.bulk_pending;
+	return fed;
 }
 
 /* The start-up dump is merged (or failed): a deferred bulk goes now. */

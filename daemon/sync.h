@@ -113,6 +113,8 @@ int	ftfw_knows(const struct sockaddr_storage *);
 void	smode_init(void);
 void	smode_rx(int, const uint8_t *, size_t, const struct sockaddr_storage *);
 void	smode_bulk(void);
+int	smode_bulk_pending(void);
+uint32_t smode_bulk_feed(uint32_t);
 void	smode_startup_done(void);
 void	smode_request_resync(void);
 int	smode_track_seq(uint32_t);

@@ -23,6 +23,7 @@
 #include "wire.h"
 
 #define TXQ_RUN_BUDGET	8192	/* messages per wake-up: keep intake alive */
+#define BULK_SLICE	256	/* objects a bulk send queues at a time */
 #define BYPASS_MAX	(1U << 20)	/* records waiting in bypass mode */
 
 struct ctlmsg {
@@ -293,7 +294,10 @@ txq_run(void)
 		return;
 	before = budget;
 	if (txq_send_from(&ctlq, &budget) == 0)
-		(void)txq_send_from(&txq, &budget);
+		while (txq_send_from(&txq, &budget) == 0 && budget > 0 &&
+		    TAILQ_EMPTY(&txq) && smode_bulk_pending() &&
+		    smode->can_send())
+			(void)smode_bulk_feed(BULK_SLICE);
 	if (budget != before) {
 		(void)link_flush();
 		smode->idle_rearm();
@@ -306,7 +310,8 @@ txq_pending(void)
 {
 	if (link_count() == 0 || link_busy())
 		return 0;
-	return !TAILQ_EMPTY(&ctlq) || (!TAILQ_EMPTY(&txq) && smode->can_send());
+	return !TAILQ_EMPTY(&ctlq) || ((!TAILQ_EMPTY(&txq) ||
+	    smode_bulk_pending()) && smode->can_send());
 }
 
 /* ---- the FTFW resend queue, in sequence order ---- */

@@ -310,6 +310,7 @@ struct sync_net_stats {
 	uint64_t	rsq_len, rsq_max;
 	uint64_t	rsq_full;		/* sending paused: window full */
 	uint64_t	bulk_sends;
+	uint64_t	bulk_pending;		/* objects a bulk has yet to queue */
 	uint64_t	ext_expired;		/* ALARM: CacheTimeout */
 	int64_t		last_recv;		/* uptime s of last valid msg, -1 */
 	uint32_t	last_seq;		/* last sequence number received */

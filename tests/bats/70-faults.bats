@@ -402,7 +402,8 @@ udp_in_ge() {
 		! kill -0 "$p" 2>/dev/null
 	done
 	# it died mid-stream: fw1 had not even sent all of it
-	[ "$(net_get 1 queues.txqueue)" -gt 0 ]
+	[ $(($(net_get 1 queues.txqueue) + $(net_get 1 queues.bulk_pending))) \
+	    -gt 0 ]
 	[ "$(net_get 1 queues.rsqueue)" -gt 0 ]
 	# it comes back with StartupResync, empty
 	node_conf 2 ctsyncd FTFW udp4 1 "StartupResync on"
