@@ -190,52 +190,39 @@ node_queue_stats() {
 # Gives up when the count has not grown for STALL s.  Progress goes to
 # the log.  Sets W_SECS (or "-"), W_GOT, W_LOST.
 wait_cache() {
-	local i="$1" cache="$2" want="$3" t0="$4" label="$5"
-	local got last=-1 lastprog now el logged=-100 iv
+	local i="$1" cache="$2" want="$3" t0="$4" label="$5" out argv
 
-	W_SECS=- W_GOT="" W_LOST=-
-	lastprog="$t0"
-	while :; do
-		got="$(node_cache "$i" "$cache")"
-		now="$(now_cs)"
-		el=$((now - t0))
-		if isnum "$got"; then
-			W_GOT="$got"
-			if [ "$got" -ge "$want" ]; then
-				W_SECS="$(cs2s "$el")"
-				echo "$label: fw$i $cache $got at $W_SECS s" >> "$LOG"
-				break
-			fi
-			if [ "$got" -gt "$last" ]; then
-				last="$got"
-				lastprog="$now"
-			fi
-		fi
-		if [ $((now - logged)) -ge 100 ]; then
-			echo "$label: fw$i $cache ${got:-?} at $(cs2s "$el") s" \
-			    >> "$LOG"
-			logged="$now"
-		fi
-		if ! kill -0 "${MPID[$i]}" 2>/dev/null; then
-			echo "$label: fw$i's daemon is gone at $(cs2s "$el") s" \
-			    >> "$LOG"
-			fail "$KIND fw$i: daemon gone during $label"
-			break
-		fi
-		if [ $((now - lastprog)) -ge $((STALL * 100)) ]; then
-			echo "$label: fw$i $cache stuck at ${got:-?} for" \
-			    "$STALL s (since $(cs2s $((lastprog - t0))) s)" >> "$LOG"
-			break
-		fi
-		# fine polls while the time is short, coarser later
-		if [ "$el" -lt 200 ]; then iv=0.05
-		elif [ "$el" -lt 1000 ]; then iv=0.1
-		else iv=0.25
-		fi
-		sleep "$iv"
-	done
+	if [ "$KIND" = ctsyncd ]; then
+		argv=("$CTL" -C "$(conf_of "$i")" -s cache)
+	elif [ -n "${NSENTER:-}" ]; then
+		argv=("$NSENTER" --net="/run/netns/${BENCH_NS[fw$i]}" \
+		    conntrackd -C "$(conf_of "$i")" -s cache)
+	else
+		argv=(ip netns exec "${BENCH_NS[fw$i]}" conntrackd \
+		    -C "$(conf_of "$i")" -s cache)
+	fi
+	out="$("$PY" tests/bench/pollcache.py "$want" "$STALL" "${MPID[$i]}" \
+	    "$t0" "$label: fw$i $cache" "$LOG" "cache:$cache" -- "${argv[@]}")"
+	read -r W_SECS W_GOT <<< "$out"
+	W_SECS="${W_SECS:--}" W_LOST=-
+	kill -0 "${MPID[$i]}" 2>/dev/null ||
+	    fail "$KIND fw$i: daemon gone during $label"
 	isnum "$W_GOT" && W_LOST=$((want - W_GOT))
 	[ "$W_LOST" = - ] || [ "$W_LOST" -ge 0 ] || W_LOST=0
+}
+
+# "idle total" jiffies of the whole machine, from /proc/stat
+machine_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i
+		print $5 + $6, t; exit }' /proc/stat
+}
+
+# percent of the machine idle since "idle total" $1 $2
+machine_idle_pct() {
+	local i1 t1
+	read -r i1 t1 <<< "$(machine_ticks)"
+	[ "$t1" -gt "$2" ] || { echo -; return; }
+	echo $(((i1 - $1) * 100 / (t1 - $2)))
 }
 
 ns_count() {
@@ -353,12 +340,14 @@ run_kind() {
 	NOTES+="b_fw2_external_before=$(node_cache 2 external) "
 	c1="$(node_cpu 1)" c2="$(node_cpu 2)"
 	perf_start "b-$KIND-$n"
+	read -r idle0 tot0 <<< "$(machine_ticks)"
 	t0="$(now_cs)"
 	out="$(node_ctl 2 -n 2>&1)"
 	rc=$?
 	echo "(b) fw2 -n: exit $rc: $out" >> "$LOG"
 	[ "$rc" -eq 0 ] || fail "$KIND n=$n: -n on fw2: exit $rc: $out"
 	wait_cache 2 external "$n" "$t0" "(b)"
+	NOTES+="b_machine_idle_pct=$(machine_idle_pct "$idle0" "$tot0") "
 	perf_stop
 	R_RES="$W_SECS" R_RES_LOST="$W_LOST"
 	v="$(node_cpu 1)"
