@@ -614,6 +614,43 @@ cache_bucket_first(struct cache *c, uint32_t b)
 	return b < c->nbuckets ? c->table[b] : NULL;
 }
 
+/*
+ * Start loading a record into the CPU cache.  A million records do not
+ * fit it, and in this kind of VM a miss costs 400 ns or more: a walk or
+ * a batch that asks for its next records early overlaps those misses
+ * instead of waiting for each in turn.
+ */
+void
+cache_prefetch(const struct cache *c, const struct cache_obj *o)
+{
+	const char	*p = (const char *)o;
+	size_t		 off;
+
+	if (o == NULL)
+		return;
+	for (off = 0; off < c->objsize; off += 64)
+		__builtin_prefetch(p + off, 1);
+	__builtin_prefetch(p + c->objsize - 1, 1);
+}
+
+/* Ask for the slot of the bucket a key goes to; that bucket's number. */
+uint32_t
+cache_prefetch_slot(const struct cache *c, const void *key)
+{
+	uint32_t	b = cache_bucket(c, key);
+
+	__builtin_prefetch(&c->table[b]);
+	return b;
+}
+
+/* the first record of bucket b (its slot asked for already) */
+void
+cache_prefetch_bucket(const struct cache *c, uint32_t b)
+{
+	if (b < c->nbuckets)
+		cache_prefetch(c, c->table[b]);
+}
+
 /* true at most once per CACHE_FULL_LOG_SECS while the cache is full */
 int
 cache_full_log_due(struct cache *c, uint32_t now)

@@ -152,6 +152,9 @@ void		 cache_flush(struct cache *, void (*)(struct cache_obj *,
 		    void *), void *);
 struct cache_obj *cache_iter_next(struct cache *, struct cache_iter *);
 struct cache_obj *cache_bucket_first(struct cache *, uint32_t);
+void		 cache_prefetch(const struct cache *, const struct cache_obj *);
+void		 cache_prefetch_bucket(const struct cache *, uint32_t);
+uint32_t	 cache_prefetch_slot(const struct cache *, const void *);
 int		 cache_full_log_due(struct cache *, uint32_t);
 
 #endif

@@ -95,6 +95,7 @@ extcache_flush(void)
 {
 	inject_flush_one(0);
 	inject_flush_one(1);
+	extcache_prefetch_reset();
 }
 
 static void
@@ -133,6 +134,71 @@ inject_exp(struct exp_entry *exp, int op)
 		inject_flush_one(1);
 }
 
+/*
+ * A datagram's conntracks are parsed before any of them is applied, so
+ * that the buckets they go to are fetched together rather than one
+ * cache miss after another (see cache_prefetch()).  extcache_apply()
+ * takes each from here, in datagram order.
+ */
+#define EXT_STASH	32		/* about twice a 1500 byte datagram */
+
+static struct ext_stash {
+	const uint8_t	*payload;
+	uint32_t	 bucket;
+	struct ct_entry	 ct;
+} stash[EXT_STASH];
+static int	nstash, stash_next;
+
+static int
+ext_stashes(const struct wire_msg *m)
+{
+	return m->type <= WIRE_CT_DESTROY && nstash < EXT_STASH &&
+	    !sy.conf->sync.disable_external_cache;
+}
+
+/* Parse a data message ahead of its turn and ask for its bucket. */
+void
+extcache_prefetch(const struct wire_msg *m)
+{
+	struct ext_stash	*st = &stash[nstash];
+
+	if (!ext_stashes(m) ||
+	    wire_parse_ct(m->payload, m->plen, &st->ct, ext_wire_opts()))
+		return;
+	st->payload = m->payload;
+	st->bucket = cache_prefetch_slot(sy.ext_ct, &st->ct);
+	nstash++;
+}
+
+/* Once the buckets are on their way: the records they lead to. */
+void
+extcache_prefetch_heads(void)
+{
+	int	i;
+
+	for (i = 0; i < nstash; i++)
+		cache_prefetch_bucket(sy.ext_ct, stash[i].bucket);
+}
+
+/* A new datagram: nothing parsed ahead yet. */
+void
+extcache_prefetch_reset(void)
+{
+	nstash = stash_next = 0;
+}
+
+/* Messages dropped unapplied (duplicates, say) are passed over. */
+static int
+ext_stash_take(const struct wire_msg *m, struct ct_entry *ct)
+{
+	while (stash_next < nstash && stash[stash_next].payload < m->payload)
+		stash_next++;
+	if (stash_next >= nstash || stash[stash_next].payload != m->payload)
+		return 0;
+	*ct = stash[stash_next++].ct;
+	return 1;
+}
+
 void
 extcache_apply(const struct wire_msg *m)
 {
@@ -141,8 +207,8 @@ extcache_apply(const struct wire_msg *m)
 	const char		*why;
 
 	if (m->type <= WIRE_CT_DESTROY) {
-		if ((why = wire_parse_ct(m->payload, m->plen, &ct,
-		    ext_wire_opts())) != NULL) {
+		if (!ext_stash_take(m, &ct) && (why = wire_parse_ct(m->payload,
+		    m->plen, &ct, ext_wire_opts())) != NULL) {
 			ext_log_bad(m, why);
 			return;
 		}

@@ -316,9 +316,29 @@ txq_pending(void)
 
 /* ---- the FTFW resend queue, in sequence order ---- */
 
+/*
+ * Where each recent sequence number's message sits, so that a walk of
+ * the resend queue can ask for the messages ahead of it (see
+ * cache_prefetch()).  Only a hint: a stale slot costs one wasted
+ * prefetch, which never faults.
+ */
+#define RSQ_HINTS	8192U		/* a power of two */
+#define RSQ_AHEAD	12U		/* messages an ACK walk asks ahead */
+static struct txnode	*rsq_hint[RSQ_HINTS];
+
+static void
+rsq_prefetch(uint32_t seq)
+{
+	const char	*p = (const char *)rsq_hint[seq & (RSQ_HINTS - 1)];
+
+	__builtin_prefetch(p, 1);
+	__builtin_prefetch(p + sizeof(struct txnode) + 16, 1);
+}
+
 void
 rsq_add(struct txnode *n, uint32_t seq)
 {
+	rsq_hint[seq & (RSQ_HINTS - 1)] = n;
 	n->seq = seq;
 	n->acked = 0;
 	n->where = TXN_RSQ;
@@ -374,6 +394,7 @@ rsq_ack(uint32_t from, uint32_t to, uint32_t peer, uint32_t live)
 		next = TAILQ_NEXT(n, entry);
 		if ((int32_t)(n->seq - to) > 0)
 			break;
+		rsq_prefetch(n->seq + RSQ_AHEAD);
 		if ((int32_t)(n->seq - from) < 0 && !(n->acked & peer) &&
 		    n->kind != TXN_CTL) {
 			sy.net.skipped_resent++;
