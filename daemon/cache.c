@@ -11,6 +11,7 @@
 #endif
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct cache {
 	char			  name[32];
 	struct cache_slab	 *slabs;
 	uint32_t		  nslabs;
+	uint32_t		  slab_gen;	/* slabs freed: walks end */
 	struct cache_obj	 *free_objs;	/* chained by hnext */
 	int			  kind;
 	size_t			  objsize;	/* struct ct_obj or exp_obj */
@@ -433,14 +435,15 @@ cache_slab_new(struct cache *c)
 /*
  * Sanitizer builds poison a record while it sits on the free list, so a
  * use after cache_del() is still caught as it would be with free().
- * The chain pointer stays readable: the free list runs through it.
+ * The chain pointer stays readable, the free list runs through it, and
+ * so does the state, which tells a memory-order walk to pass it over.
  */
 static void
 cache_obj_poison(const struct cache *c, struct cache_obj *o, int poison)
 {
 #ifdef CTSYNCD_SANITIZE
-	char	*p = (char *)o + sizeof(o->hnext);
-	size_t	 len = c->objsize - sizeof(o->hnext);
+	char	*p = (char *)&o->tx;
+	size_t	 len = c->objsize - offsetof(struct cache_obj, tx);
 
 	if (poison)
 		__asan_poison_memory_region(p, len);
@@ -457,6 +460,7 @@ static void
 cache_obj_put(struct cache *c, struct cache_obj *o)
 {
 	cache_obj_clear(c->kind, o);
+	o->state = CACHE_FREE;
 	o->hnext = c->free_objs;
 	c->free_objs = o;
 	cache_obj_poison(c, o, 1);
@@ -578,6 +582,7 @@ cache_flush(struct cache *c, void (*release)(struct cache_obj *, void *),
 		cache_slab_free(c, sl);
 	}
 	c->nslabs = 0;
+	c->slab_gen++;
 	c->free_objs = NULL;
 	c->stats.flushed += c->count;
 	c->count = 0;
@@ -604,6 +609,40 @@ cache_iter_next(struct cache *c, struct cache_iter *it)
 			return o;
 		}
 	}
+	return NULL;
+}
+
+/*
+ * A walk of the records in the order they sit in memory, slab by slab.
+ * Over a big cache it is many times faster than bucket order, which
+ * costs a cache miss per record: here the hardware fetches ahead.  It
+ * is resumable across calls: records never move, so a record freed
+ * ahead of the cursor is passed over, one added behind it is not
+ * visited, and none is visited twice.  A flush frees the slabs, and
+ * ends every walk in progress.
+ */
+void
+cache_walk_start(const struct cache *c, struct cache_walk *w)
+{
+	w->slab = c->slabs;
+	w->idx = 0;
+	w->gen = c->slab_gen;
+}
+
+struct cache_obj *
+cache_walk_next(const struct cache *c, struct cache_walk *w)
+{
+	struct cache_obj	*o;
+
+	if (w->gen != c->slab_gen)
+		w->slab = NULL;
+	for (; w->slab != NULL; w->slab = w->slab->next, w->idx = 0)
+		while (w->idx < w->slab->nobjs) {
+			o = (struct cache_obj *)((char *)(w->slab + 1) +
+			    (size_t)w->idx++ * c->objsize);
+			if (o->state != CACHE_FREE)
+				return o;
+		}
 	return NULL;
 }
 

@@ -23,6 +23,7 @@ enum cache_state {
 	CACHE_NEW = 0,
 	CACHE_ALIVE,
 	CACHE_DEAD,
+	CACHE_FREE,		/* on its slab's free list: no object */
 };
 
 /*
@@ -94,12 +95,12 @@ struct ct_rec {
  */
 struct cache_obj {
 	struct cache_obj	*hnext;		/* hash chain */
-	struct txnode		 tx;		/* internal cache: replication */
-	uint32_t		 first_seen;	/* seconds, monotonic */
-	uint32_t		 last_update;
-	uint32_t		 gen;		/* resync generation */
 	uint8_t			 state;		/* enum cache_state */
 	uint8_t			 pad0[3];
+	uint32_t		 first_seen;	/* seconds, monotonic */
+	struct txnode		 tx;		/* internal cache: replication */
+	uint32_t		 last_update;
+	uint32_t		 gen;		/* resync generation */
 };
 
 struct ct_obj {
@@ -124,11 +125,19 @@ struct cache_stats {
 };
 
 struct cache;
+struct cache_slab;
 
 /* resumable walk: survives inserts/removals between calls */
 struct cache_iter {
 	uint32_t	bucket;
 	uint32_t	pos;
+};
+
+/* resumable walk in memory order (see cache_walk_next()) */
+struct cache_walk {
+	struct cache_slab	*slab;
+	uint32_t		 idx;
+	uint32_t		 gen;
 };
 
 struct cache	*cache_new(const char *, int, uint32_t, uint32_t);
@@ -151,6 +160,8 @@ void		 cache_del(struct cache *, struct cache_obj *);
 void		 cache_flush(struct cache *, void (*)(struct cache_obj *,
 		    void *), void *);
 struct cache_obj *cache_iter_next(struct cache *, struct cache_iter *);
+void		 cache_walk_start(const struct cache *, struct cache_walk *);
+struct cache_obj *cache_walk_next(const struct cache *, struct cache_walk *);
 struct cache_obj *cache_bucket_first(struct cache *, uint32_t);
 void		 cache_prefetch(const struct cache *, const struct cache_obj *);
 void		 cache_prefetch_bucket(const struct cache *, uint32_t);

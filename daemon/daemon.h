@@ -104,5 +104,6 @@ void	testhook_inject_send(void);
 
 /* monotime */
 int64_t	monotime_ms(void);
+int64_t	monotime_coarse_ms(void);
 
 #endif

@@ -186,7 +186,7 @@ peer_heard(struct peer *p)
 {
 	char	name[INET6_ADDRSTRLEN];
 
-	p->last_heard = monotime_ms();
+	p->last_heard = monotime_coarse_ms();
 	if (p->live)
 		return;
 	p->live = 1;

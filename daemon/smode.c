@@ -38,7 +38,7 @@ static struct {
 	int		started;	/* start-up dump merged */
 	int		bulk_deferred;	/* asked before it was */
 	int		bulk;		/* enum bulk_walk: which cache */
-	uint32_t	bulk_bucket;	/* where the walk is */
+	struct cache_walk bulk_walk;	/* where the walk is */
 } sm;
 
 void
@@ -123,7 +123,7 @@ rx_one(int link, const struct wire_msg *m,
 	}
 	sy.net.msg_recv++;
 	sy.net.last_seq = m->seq;
-	sy.net.last_recv = (monotime_ms() - sy.start_ms) / 1000;
+	sy.net.last_recv = (monotime_coarse_ms() - sy.start_ms) / 1000;
 	link_make_current(link);
 }
 
@@ -214,7 +214,7 @@ smode_bulk(void)
 		return;
 	/* a bulk asked for during another starts the walk over */
 	sm.bulk = BULK_CT;
-	sm.bulk_bucket = 0;
+	cache_walk_start(sy.int_ct, &sm.bulk_walk);
 	sy.net.bulk_pending = cache_count(sy.int_ct) +
 	    (sy.int_exp != NULL ? cache_count(sy.int_exp) : 0);
 	sync_schedule();
@@ -230,43 +230,42 @@ smode_bulk_pending(void)
 static void
 bulk_next_cache(void)
 {
-	sm.bulk_bucket = 0;
-	if (sm.bulk == BULK_CT && sy.int_exp != NULL)
+	if (sm.bulk == BULK_CT && sy.int_exp != NULL) {
 		sm.bulk = BULK_EXP;
-	else {
+		cache_walk_start(sy.int_exp, &sm.bulk_walk);
+	} else {
 		sm.bulk = BULK_NONE;
 		sy.net.bulk_pending = 0;
 	}
 }
 
 /*
- * A bulk send queues the internal caches a few buckets at a time, as
- * the transmit queue empties, rather than a million objects at once:
- * the process keeps taking events and answering requests, an object is
+ * A bulk send queues the internal caches a slice at a time, as the
+ * transmit queue empties, rather than a million objects at once: the
+ * process keeps taking events and answering requests, an object is
  * still in the CPU cache when it is sent, and the walk goes at the pace
- * the peers acknowledge.  Whole buckets only, so an object deleted
- * between two slices makes no other one skipped.  Returns how many
- * objects were walked (0: the bulk is done).
+ * the peers acknowledge.  The walk is in memory order (cache_walk_next()):
+ * objects added during it are queued by their own events, and an object
+ * deleted makes no other one skipped.  Returns how many objects were
+ * walked (0: the bulk is done).
  */
 uint32_t
 smode_bulk_feed(uint32_t want)
 {
 	struct cache		*c;
 	struct cache_obj	*o;
-	uint32_t		 fed = 0, nb;
+	uint32_t		 fed = 0;
 	int			 kind;
 
 	while (fed < want && sm.bulk != BULK_NONE) {
 		kind = sm.bulk == BULK_CT ? CACHE_CT : CACHE_EXP;
 		c = kind == CACHE_CT ? sy.int_ct : sy.int_exp;
-		nb = cache_buckets(c);
-		for (; sm.bulk_bucket < nb && fed < want; sm.bulk_bucket++)
-			for (o = cache_bucket_first(c, sm.bulk_bucket);
-			    o != NULL; o = o->hnext) {
-				txq_obj(o, kind);
-				fed++;
-			}
-		if (sm.bulk_bucket >= nb)
+		while (fed < want &&
+		    (o = cache_walk_next(c, &sm.bulk_walk)) != NULL) {
+			txq_obj(o, kind);
+			fed++;
+		}
+		if (fed < want)
 			bulk_next_cache();
 	}
 	sy.net.bulk_pending -= fed < sy.net.bulk_pending ? fed :

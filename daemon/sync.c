@@ -21,7 +21,7 @@ struct sync_state	sy;
 uint32_t
 sync_now(void)
 {
-	return (uint32_t)(monotime_ms() / 1000);
+	return (uint32_t)(monotime_coarse_ms() / 1000);
 }
 
 /* Replication runs when a mode and at least one link are configured. */

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the sync process's hash cache: add/find/del, the hard
  * limit (counted, never silent), flush with a release callback, and a
- * walk that survives removals between steps, the rare parts of a record
+ * walk that survives removals between steps, a walk in memory order that
+ * survives removals and additions between slices, the rare parts of a record
  * kept apart and read back whole.
  */
 #include <arpa/inet.h>
@@ -114,6 +115,81 @@ test_walk(void)
 	}
 	CHECK(seen == 5000);
 	CHECK(cache_count(c) == 2500);
+	cache_free(c);
+}
+
+/*
+ * The memory-order walk, in slices as a bulk send takes it: every record
+ * present from start to end is visited exactly once, whatever is
+ * deleted or added between slices (deleted ones are never visited
+ * after their deletion, which ASan watches), and a flush ends it.
+ * 20000 records reach past the small slabs into huge ones.
+ */
+#define MW_N	20000U
+
+static void
+test_mwalk(void)
+{
+	static uint8_t		 hits[MW_N];
+	struct cache		*c;
+	struct cache_obj	*o;
+	struct cache_walk	 w;
+	struct ct_entry		 e, got;
+	uint32_t		 i, k, next_new = MW_N, slices = 0, bad = 0;
+
+	c = cache_new("m", CACHE_CT, 0, 4 * MW_N);
+	CHECK(c != NULL);
+	for (i = 0; i < MW_N; i++) {
+		mk(&e, i);
+		CHECK(cache_add(c, &e, 1) != NULL);
+	}
+	/* every third record goes before the walk starts */
+	for (i = 0; i < MW_N; i += 3) {
+		mk(&e, i);
+		cache_del(c, cache_find(c, &e));
+	}
+	cache_walk_start(c, &w);
+	for (;;) {
+		for (k = 0; k < 256 && (o = cache_walk_next(c, &w)) != NULL;
+		    k++) {
+			cache_obj_ct(o, &got);
+			if (got.mark < MW_N)
+				hits[got.mark]++;
+		}
+		if (k < 256)
+			break;
+		slices++;
+		/* between slices: delete some records, add new ones */
+		for (i = 0; i < 4; i++) {
+			mk(&e, (slices * 97 + i * 13) % MW_N);
+			if ((e.mark % 3) != 0 && e.mark % 7 == 0 &&
+			    (o = cache_find(c, &e)) != NULL)
+				cache_del(c, o);
+			mk(&e, next_new++);
+			CHECK(cache_add(c, &e, 2) != NULL);
+		}
+	}
+	CHECK(slices > 40);
+	for (i = 0; i < MW_N; i++) {
+		mk(&e, i);
+		if (i % 3 == 0)
+			bad += hits[i] != 0;		/* deleted before */
+		else if (cache_find(c, &e) != NULL)
+			bad += hits[i] != 1;		/* there all along */
+		else
+			bad += hits[i] > 1;		/* deleted during */
+	}
+	CHECK(bad == 0);
+	/* a flush frees the slabs: a walk in progress ends */
+	cache_walk_start(c, &w);
+	CHECK(cache_walk_next(c, &w) != NULL);
+	cache_flush(c, NULL, NULL);
+	CHECK(cache_walk_next(c, &w) == NULL);
+	mk(&e, 1);
+	CHECK(cache_add(c, &e, 3) != NULL);
+	CHECK(cache_walk_next(c, &w) == NULL);
+	cache_walk_start(c, &w);
+	CHECK(cache_walk_next(c, &w) != NULL && cache_walk_next(c, &w) == NULL);
 	cache_free(c);
 }
 
@@ -232,6 +308,7 @@ main(void)
 {
 	test_basic();
 	test_walk();
+	test_mwalk();
 	test_rare();
 	test_big();
 	printf("test_cache: %d checks, %d failures\n", nchecks, nfailed);
