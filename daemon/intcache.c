@@ -239,6 +239,28 @@ item_gen(uint32_t table, int kind, uint32_t seq)
 	return r->running ? r->gen : gen_counter;
 }
 
+/*
+ * The buckets a slice of a batch goes to are asked for together before
+ * any record of it is applied (see cache_prefetch()), rather than one
+ * cache miss after another.  Only a hint: the records are checked as
+ * they are applied.
+ */
+#define PREFETCH_SLICE	32
+
+static void
+prefetch_ct_items(const char *items, uint32_t from, uint32_t n)
+{
+	uint32_t	b[PREFETCH_SLICE], i, k;
+
+	if (intcache_bypass())
+		return;
+	for (i = from, k = 0; i < n && k < PREFETCH_SLICE; i++, k++)
+		b[k] = cache_prefetch_slot(sy.int_ct,
+		    &((const struct ct_item *)items)[i].ct);
+	for (i = 0; i < k; i++)
+		cache_prefetch_bucket(sy.int_ct, b[i]);
+}
+
 void
 intcache_events_ct(struct imsg *imsg)
 {
@@ -250,6 +272,8 @@ intcache_events_ct(struct imsg *imsg)
 	if ((why = batch_items(imsg, sizeof(*it), &items, &n, &seq)) != NULL)
 		fatalx("conntrack batch from kernel: %s", why);
 	for (i = 0; i < n; i++) {
+		if (i % PREFETCH_SLICE == 0)
+			prefetch_ct_items(items, i, n);
 		it = (struct ct_item *)(items + i * sizeof(*it));
 		if (scheck_ct_item(it) == -1)
 			fatalx("invalid conntrack record from kernel");

@@ -38,12 +38,13 @@
 # BENCH_DAEMONS ("ctsyncd conntrackd"), BENCH_WAIT_OTHERS (s to wait
 # for commit.sh/replicate.sh runs started earlier, 3600), BENCH_RESYNCS
 # (rounds of (b), 3; the median is reported, every round in the notes),
-# BENCH_PERF (a directory: a system-wide "perf record -g" of each (b)
-# round goes there).
+# BENCH_PERF (a directory: a system-wide "perf record -g" of (a), of
+# each (b) round and of (c) goes there).
 
 set -u
 
-# A profile of the whole machine while (b) runs, when BENCH_PERF is set.
+# A profile of the whole machine while (a), (b) or (c) runs, when
+# BENCH_PERF is set.
 PERF_PID=""
 perf_start() {
 	[ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null || return 0
@@ -317,12 +318,14 @@ run_kind() {
 	# ---- (a) replication of N new entries
 	echo "# n=$n $KIND: (a) replication ..." >&2
 	cpu0_1="$(node_cpu 1)" cpu0_2="$(node_cpu 2)"
+	perf_start "a-$KIND-$n"
 	t0="$(now_cs)"
 	ip netns exec "${BENCH_NS[fw1]}" "$RAW" -n "$n" -t 3600 \
 	    > "$DIR/rawinsert.out" 2>&1 &
 	rpid=$!
 	bench_pid_add "$rpid"
 	wait_cache 2 external "$n" "$t0" "(a)"
+	perf_stop
 	R_REP="$W_SECS" R_REP_LOST="$W_LOST"
 	cpu1_1="$(node_cpu 1)" cpu1_2="$(node_cpu 2)"
 	for i in 1 2; do
@@ -419,6 +422,7 @@ run_kind() {
 	fi
 	bench_ct_settle 60 || true
 	c1="$(node_cpu 1)" c2="$(node_cpu 2)"
+	perf_start "c-$KIND-$n"
 	t0="$(now_cs)"
 	for v in -c -f -R -B; do
 		k="$(now_cs)"
@@ -434,6 +438,7 @@ run_kind() {
 		    NOTES+="c_fw2_internal_after_R=$(node_cache 2 internal) "
 	done
 	wait_cache 1 external "$n" "$t0" "(c)"
+	perf_stop
 	R_PRO="$W_SECS" R_PRO_LOST="$W_LOST"
 	v="$(node_cpu 1)"
 	isnum "$c1" && isnum "$v" && R_PRO_CPU1="$(calc "$v - $c1")"
