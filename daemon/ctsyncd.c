@@ -41,14 +41,20 @@ usage(void)
 	exit(1);
 }
 
-int64_t
-monotime_ms(void)
+static int64_t
+clock_ms(clockid_t clock)
 {
 	struct timespec	ts;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+	if (clock_gettime(clock, &ts) == -1)
 		fatal("clock_gettime");
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+monotime_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 /*
@@ -59,11 +65,7 @@ monotime_ms(void)
 int64_t
 monotime_coarse_ms(void)
 {
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
-		fatal("clock_gettime");
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_ms(CLOCK_MONOTONIC_COARSE);
 }
 
 static const char *

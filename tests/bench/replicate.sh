@@ -235,6 +235,21 @@ ns_count() {
 	ip netns exec "${BENCH_NS[fw$1]}" conntrack -C 2>/dev/null
 }
 
+# ctsyncd: until node I's FTFW handshake is done (bounded, 10 s);
+# conntrackd has no such state to ask for: a second.
+wait_handshake() {
+	local k
+
+	if [ "$KIND" != ctsyncd ]; then
+		sleep 1
+		return
+	fi
+	for ((k = 0; k < 100; k++)); do
+		[ "$(cts_json "$1" peer.handshake_done)" = true ] && return
+		sleep 0.1
+	done
+}
+
 # One (b) round R at N: fw2 restarts empty, then "-n" on fw2, timed
 # until its external cache holds N.  Sets R_RES, R_RES_LOST, R_RES_CPU1,
 # R_RES_CPU2 and B_IDLE.
@@ -244,14 +259,7 @@ resync_once() {
 	R_RES=- R_RES_LOST=- R_RES_CPU1=- R_RES_CPU2=- B_IDLE=-
 	node_stop 2
 	node_start 2 || return 1
-	if [ "$KIND" = ctsyncd ]; then
-		for ((k = 0; k < 100; k++)); do
-			[ "$(cts_json 2 peer.handshake_done)" = true ] && break
-			sleep 0.1
-		done
-	else
-		sleep 1
-	fi
+	wait_handshake 2
 	[ "$r" -gt 1 ] || NOTES+="b_fw2_external_before=$(node_cache 2 external) "
 	c1="$(node_cpu 1)" c2="$(node_cpu 2)"
 	perf_start "b-$KIND-$n-$r"
@@ -412,14 +420,7 @@ run_kind() {
 	NOTES+="c_fw1_internal=$(node_cache 1 internal) "
 	NOTES+="c_fw1_external_before=$(node_cache 1 external) "
 	NOTES+="c_fw2_kernel_before=$(ns_count 2) "
-	if [ "$KIND" = ctsyncd ]; then
-		for ((k = 0; k < 100; k++)); do
-			[ "$(cts_json 1 peer.handshake_done)" = true ] && break
-			sleep 0.1
-		done
-	else
-		sleep 1
-	fi
+	wait_handshake 1
 	bench_ct_settle 60 || true
 	c1="$(node_cpu 1)" c2="$(node_cpu 2)"
 	perf_start "c-$KIND-$n"
