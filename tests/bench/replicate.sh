@@ -235,6 +235,18 @@ ns_count() {
 	ip netns exec "${BENCH_NS[fw$1]}" conntrack -C 2>/dev/null
 }
 
+# CPU seconds node I's daemon used since it had used $2, or "-"
+cpu_since() {
+	local v
+
+	v="$(node_cpu "$1")"
+	if isnum "$2" && isnum "$v"; then
+		calc "$v - $2"
+	else
+		echo -
+	fi
+}
+
 # ctsyncd: until node I's FTFW handshake is done (bounded, 10 s);
 # conntrackd has no such state to ask for: a second.
 wait_handshake() {
@@ -254,7 +266,7 @@ wait_handshake() {
 # until its external cache holds N.  Sets R_RES, R_RES_LOST, R_RES_CPU1,
 # R_RES_CPU2 and B_IDLE.
 resync_once() {
-	local n="$1" r="$2" k c1 c2 t0 out rc v idle0 tot0
+	local n="$1" r="$2" c1 c2 t0 out rc idle0 tot0
 
 	R_RES=- R_RES_LOST=- R_RES_CPU1=- R_RES_CPU2=- B_IDLE=-
 	node_stop 2
@@ -273,10 +285,7 @@ resync_once() {
 	B_IDLE="$(machine_idle_pct "$idle0" "$tot0")"
 	perf_stop
 	R_RES="$W_SECS" R_RES_LOST="$W_LOST"
-	v="$(node_cpu 1)"
-	isnum "$c1" && isnum "$v" && R_RES_CPU1="$(calc "$v - $c1")"
-	v="$(node_cpu 2)"
-	isnum "$c2" && isnum "$v" && R_RES_CPU2="$(calc "$v - $c2")"
+	R_RES_CPU1="$(cpu_since 1 "$c1")" R_RES_CPU2="$(cpu_since 2 "$c2")"
 	node_diag 1 "after (b) round $r"
 	node_diag 2 "after (b) round $r"
 }
@@ -441,10 +450,7 @@ run_kind() {
 	wait_cache 1 external "$n" "$t0" "(c)"
 	perf_stop
 	R_PRO="$W_SECS" R_PRO_LOST="$W_LOST"
-	v="$(node_cpu 1)"
-	isnum "$c1" && isnum "$v" && R_PRO_CPU1="$(calc "$v - $c1")"
-	v="$(node_cpu 2)"
-	isnum "$c2" && isnum "$v" && R_PRO_CPU2="$(calc "$v - $c2")"
+	R_PRO_CPU1="$(cpu_since 1 "$c1")" R_PRO_CPU2="$(cpu_since 2 "$c2")"
 	NOTES+="c_fw2_kernel_after=$(ns_count 2) "
 	[ "$R_PRO_LOST" = 0 ] || fail "$KIND n=$n: (c) $R_PRO_LOST entries" \
 	    "missing at fw1 after the promotion"
