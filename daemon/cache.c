@@ -655,7 +655,7 @@ cache_bucket_first(struct cache *c, uint32_t b)
 
 /*
  * Start loading a record into the CPU cache.  A million records do not
- * fit it, and in this kind of VM a miss costs 400 ns or more: a walk or
+ * fit it, and in this kind of VM a miss costs 200-400 ns: a walk or
  * a batch that asks for its next records early overlaps those misses
  * instead of waiting for each in turn.
  */
