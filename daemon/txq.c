@@ -329,10 +329,13 @@ static struct txnode	*rsq_hint[RSQ_HINTS];
 static void
 rsq_prefetch(uint32_t seq)
 {
-	const char	*p = (const char *)rsq_hint[seq & (RSQ_HINTS - 1)];
+	struct txnode	*n = rsq_hint[seq & (RSQ_HINTS - 1)];
 
-	__builtin_prefetch(p, 1);
-	__builtin_prefetch(p + sizeof(struct txnode) + 16, 1);
+	if (n == NULL)
+		return;
+	/* the node, and the state txq_release() reads before it */
+	__builtin_prefetch(n, 1);
+	__builtin_prefetch(&txn_obj(n)->state);
 }
 
 void
