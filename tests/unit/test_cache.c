@@ -30,6 +30,19 @@ mk(struct ct_entry *e, uint32_t i)
 	e->mark = i;
 }
 
+/* records 0 .. n - 1, added at time 1 */
+static void
+fill(struct cache *c, uint32_t n)
+{
+	struct ct_entry	e;
+	uint32_t	i;
+
+	for (i = 0; i < n; i++) {
+		mk(&e, i);
+		CHECK(cache_add(c, &e, 1) != NULL);
+	}
+}
+
 static int	released;
 
 static void
@@ -93,15 +106,12 @@ test_walk(void)
 	struct cache		*c;
 	struct cache_obj	*o;
 	struct cache_iter	 it;
-	struct ct_entry		 e, got;
-	uint32_t		 i, seen = 0;
+	struct ct_entry		 got;
+	uint32_t		 seen = 0;
 
 	c = cache_new("w", CACHE_CT, 16, 5000);
 	CHECK(c != NULL && cache_buckets(c) >= 16);
-	for (i = 0; i < 5000; i++) {
-		mk(&e, i);
-		CHECK(cache_add(c, &e, 1) != NULL);
-	}
+	fill(c, 5000);
 	memset(&it, 0, sizeof(it));
 	/* delete every other object as we go: no use after free (ASan) */
 	while ((o = cache_iter_next(c, &it)) != NULL && seen < 100000) {
@@ -139,10 +149,7 @@ test_mwalk(void)
 
 	c = cache_new("m", CACHE_CT, 0, 4 * MW_N);
 	CHECK(c != NULL);
-	for (i = 0; i < MW_N; i++) {
-		mk(&e, i);
-		CHECK(cache_add(c, &e, 1) != NULL);
-	}
+	fill(c, MW_N);
 	/* every third record goes before the walk starts */
 	for (i = 0; i < MW_N; i += 3) {
 		mk(&e, i);
@@ -207,10 +214,7 @@ test_big(void)
 
 	c = cache_new("b", CACHE_CT, 0, n);
 	CHECK(c != NULL);
-	for (i = 0; i < n; i++) {
-		mk(&e, i);
-		CHECK(cache_add(c, &e, 1) != NULL);
-	}
+	fill(c, n);
 	for (i = 0; i < n; i += 2) {
 		mk(&e, i);
 		if ((o = cache_find(c, &e)) != NULL)
