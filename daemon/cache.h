@@ -96,7 +96,8 @@ struct ct_rec {
 struct cache_obj {
 	struct cache_obj	*hnext;		/* hash chain */
 	uint8_t			 state;		/* enum cache_state */
-	uint8_t			 pad0[3];
+	uint8_t			 pad0;
+	uint16_t		 tag;		/* high bits of the key's hash */
 	uint32_t		 first_seen;	/* seconds, monotonic */
 	struct txnode		 tx;		/* internal cache: replication */
 	uint32_t		 last_update;
@@ -148,8 +149,12 @@ uint32_t	 cache_limit(const struct cache *);
 uint32_t	 cache_buckets(const struct cache *);
 const struct cache_stats *cache_stats(const struct cache *);
 size_t		 cache_obj_size(const struct cache *);
+uint64_t	 cache_hash(const struct cache *, const void *);
 struct cache_obj *cache_find(struct cache *, const void *);
+struct cache_obj *cache_find_hashed(struct cache *, const void *, uint64_t);
 struct cache_obj *cache_add(struct cache *, const void *, uint32_t);
+struct cache_obj *cache_add_hashed(struct cache *, const void *, uint32_t,
+		    uint64_t);
 int		 cache_update(struct cache *, struct cache_obj *, const void *,
 		    uint32_t);
 void		 cache_obj_ct(const struct cache_obj *, struct ct_entry *);
@@ -164,8 +169,8 @@ void		 cache_walk_start(const struct cache *, struct cache_walk *);
 struct cache_obj *cache_walk_next(const struct cache *, struct cache_walk *);
 struct cache_obj *cache_bucket_first(struct cache *, uint32_t);
 void		 cache_prefetch(const struct cache *, const struct cache_obj *);
-void		 cache_prefetch_bucket(const struct cache *, uint32_t);
-uint32_t	 cache_prefetch_slot(const struct cache *, const void *);
+void		 cache_prefetch_chain(const struct cache *, uint64_t);
+uint64_t	 cache_prefetch_slot(const struct cache *, const void *);
 int		 cache_full_log_due(struct cache *, uint32_t);
 
 #endif

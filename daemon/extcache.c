@@ -26,10 +26,11 @@ ext_wire_opts(void)
 	return &o;
 }
 
+/* h: the entry's cache_hash() */
 static void
-ext_store(struct cache *c, const void *entry, int op)
+ext_store(struct cache *c, const void *entry, int op, uint64_t h)
 {
-	struct cache_obj	*o = cache_find(c, entry);
+	struct cache_obj	*o = cache_find_hashed(c, entry, h);
 	uint32_t		 now = sync_now();
 
 	if (op == 2) {
@@ -47,7 +48,7 @@ ext_store(struct cache *c, const void *entry, int op)
 			o->first_seen = now;
 		return;
 	}
-	if ((o = cache_add(c, entry, now)) == NULL)
+	if ((o = cache_add_hashed(c, entry, now, h)) == NULL)
 		sync_cache_full(c);
 }
 
@@ -144,7 +145,7 @@ inject_exp(struct exp_entry *exp, int op)
 
 static struct ext_stash {
 	const uint8_t	*payload;
-	uint32_t	 bucket;
+	uint64_t	 hash;
 	struct ct_entry	 ct;
 } stash[EXT_STASH];
 static int	nstash, stash_next;
@@ -166,7 +167,7 @@ extcache_prefetch(const struct wire_msg *m)
 	    wire_parse_ct(m->payload, m->plen, &st->ct, ext_wire_opts()))
 		return;
 	st->payload = m->payload;
-	st->bucket = cache_prefetch_slot(sy.ext_ct, &st->ct);
+	st->hash = cache_prefetch_slot(sy.ext_ct, &st->ct);
 	nstash++;
 }
 
@@ -177,7 +178,7 @@ extcache_prefetch_heads(void)
 	int	i;
 
 	for (i = 0; i < nstash; i++)
-		cache_prefetch_bucket(sy.ext_ct, stash[i].bucket);
+		cache_prefetch_chain(sy.ext_ct, stash[i].hash);
 }
 
 /* A new datagram: nothing parsed ahead yet. */
@@ -187,35 +188,53 @@ extcache_prefetch_reset(void)
 	nstash = stash_next = 0;
 }
 
-/* Messages dropped unapplied (duplicates, say) are passed over. */
+/*
+ * The conntrack of m and its hash, if it was parsed ahead.  Messages
+ * dropped unapplied (duplicates, say) are passed over.
+ */
 static int
-ext_stash_take(const struct wire_msg *m, struct ct_entry *ct)
+ext_stash_take(const struct wire_msg *m, struct ct_entry *ct, uint64_t *h)
 {
 	while (stash_next < nstash && stash[stash_next].payload < m->payload)
 		stash_next++;
 	if (stash_next >= nstash || stash[stash_next].payload != m->payload)
 		return 0;
+	*h = stash[stash_next].hash;
 	*ct = stash[stash_next++].ct;
 	return 1;
+}
+
+static void
+ext_apply_ct(const struct wire_msg *m)
+{
+	struct ct_entry	 ct;
+	const char	*why;
+	uint64_t	 h;
+	int		 ahead, op = m->type - WIRE_CT_NEW;
+
+	ahead = ext_stash_take(m, &ct, &h);
+	if (!ahead && (why = wire_parse_ct(m->payload, m->plen, &ct,
+	    ext_wire_opts())) != NULL) {
+		ext_log_bad(m, why);
+		return;
+	}
+	if (sy.conf->sync.disable_external_cache) {
+		inject_ct(&ct, op);
+		return;
+	}
+	if (!ahead)
+		h = cache_hash(sy.ext_ct, &ct);
+	ext_store(sy.ext_ct, &ct, op, h);
 }
 
 void
 extcache_apply(const struct wire_msg *m)
 {
-	struct ct_entry		ct;
 	struct exp_entry	exp;
 	const char		*why;
 
 	if (m->type <= WIRE_CT_DESTROY) {
-		if (!ext_stash_take(m, &ct) && (why = wire_parse_ct(m->payload,
-		    m->plen, &ct, ext_wire_opts())) != NULL) {
-			ext_log_bad(m, why);
-			return;
-		}
-		if (sy.conf->sync.disable_external_cache)
-			inject_ct(&ct, m->type - WIRE_CT_NEW);
-		else
-			ext_store(sy.ext_ct, &ct, m->type - WIRE_CT_NEW);
+		ext_apply_ct(m);
 		return;
 	}
 	if ((why = wire_parse_exp(m->payload, m->plen, &exp,
@@ -229,7 +248,8 @@ extcache_apply(const struct wire_msg *m)
 	if (sy.conf->sync.disable_external_cache)
 		inject_exp(&exp, m->type - WIRE_EXP_NEW);
 	else
-		ext_store(sy.ext_exp, &exp, m->type - WIRE_EXP_NEW);
+		ext_store(sy.ext_exp, &exp, m->type - WIRE_EXP_NEW,
+		    cache_hash(sy.ext_exp, &exp));
 }
 
 /*

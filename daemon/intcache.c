@@ -250,15 +250,16 @@ item_gen(uint32_t table, int kind, uint32_t seq)
 static void
 prefetch_ct_items(const char *items, uint32_t from, uint32_t n)
 {
-	uint32_t	b[PREFETCH_SLICE], i, k;
+	uint64_t	h[PREFETCH_SLICE];
+	uint32_t	i, k;
 
 	if (intcache_bypass())
 		return;
 	for (i = from, k = 0; i < n && k < PREFETCH_SLICE; i++, k++)
-		b[k] = cache_prefetch_slot(sy.int_ct,
+		h[k] = cache_prefetch_slot(sy.int_ct,
 		    &((const struct ct_item *)items)[i].ct);
 	for (i = 0; i < k; i++)
-		cache_prefetch_bucket(sy.int_ct, b[i]);
+		cache_prefetch_chain(sy.int_ct, h[i]);
 }
 
 void

@@ -3,13 +3,14 @@
  * limit (counted, never silent), flush with a release callback, and a
  * walk that survives removals between steps, a walk in memory order that
  * survives removals and additions between slices, the rare parts of a record
- * kept apart and read back whole.
+ * kept apart and read back whole, keys that share bucket and hash tag.
  */
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
@@ -240,6 +241,69 @@ test_big(void)
 	cache_free(c);
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the record of key i is found, and is record i */
+static int
+finds(struct cache *c, uint32_t i)
+{
+	struct cache_obj	*o;
+	struct ct_entry		 e, got;
+
+	mk(&e, i);
+	if ((o = cache_find(c, &e)) == NULL)
+		return 0;
+	cache_obj_ct(o, &got);
+	return got.mark == i;
+}
+
+/*
+ * A lookup skips records by their hash tag: keys that share bucket and
+ * tag must still be told apart by the key itself.  20000 keys in 256
+ * buckets with 16 bit tags give about a dozen such pairs.
+ */
+static void
+test_tags(void)
+{
+	struct cache		*c;
+	struct ct_entry		 e;
+	uint64_t		 h, bt[20000];
+	uint32_t		 i, n = 20000, same = 0, found = 0, a = 0, b = 0;
+
+	c = cache_new("t", CACHE_CT, 256, n);
+	CHECK(c != NULL && cache_buckets(c) == 256);
+	fill(c, n);
+	for (i = 0; i < n; i++) {
+		mk(&e, i);
+		h = cache_hash(c, &e);
+		bt[i] = ((h >> 48) << 8 | (h & 255)) << 16 | i;
+	}
+	qsort(bt, n, sizeof(bt[0]), cmp_u64);
+	for (i = 1; i < n; i++) {
+		if (bt[i] >> 16 != bt[i - 1] >> 16)
+			continue;
+		same++;
+		a = (uint32_t)(bt[i] & 0xffff);
+		b = (uint32_t)(bt[i - 1] & 0xffff);
+		found += finds(c, a) && finds(c, b);
+	}
+	CHECK(same > 0 && found == same);
+	/* one of a pair goes, the other stays */
+	mk(&e, a);
+	cache_del(c, cache_find(c, &e));
+	CHECK(!finds(c, a) && finds(c, b));
+	for (i = 0, found = 0; i < n; i++)
+		found += finds(c, i);
+	CHECK(found == n - 1 && !finds(c, n));
+	cache_free(c);
+}
+
 /* a conntrack with every rare part set */
 static void
 mk_rare(struct ct_entry *e, uint32_t i)
@@ -315,6 +379,7 @@ main(void)
 	test_mwalk();
 	test_rare();
 	test_big();
+	test_tags();
 	printf("test_cache: %d checks, %d failures\n", nchecks, nfailed);
 	return nfailed != 0;
 }
