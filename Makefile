@@ -48,6 +48,7 @@ NET_OBJS    := net/wire.o net/wire_ct.o net/wire_exp.o
 DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o \
 	       daemon/ctlreq.o daemon/child.o \
 	       daemon/log.o daemon/sync.o daemon/kernel.o daemon/cache.o \
+	       daemon/cacherec.o \
 	       daemon/ctnl.o daemon/ctmnl.o daemon/kfilter.o daemon/kdump.o \
 	       daemon/kwrite.o daemon/kcheck.o \
 	       daemon/intcache.o daemon/scommit.o daemon/scheck.o \
@@ -111,7 +112,7 @@ $(B)/tests/test_ctlparse: $(B)/tests/unit/test_ctlparse.o $(B)/ctl/parser.o
 $(B)/tests/test_ctentry: $(B)/tests/unit/test_ctentry.o $(addprefix $(B)/,$(ENTRY_OBJS))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_cache: $(B)/tests/unit/test_cache.o $(B)/daemon/cache.o \
-	    $(B)/daemon/ctentry.o
+	    $(B)/daemon/cacherec.o $(B)/daemon/ctentry.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_ctmnl: $(B)/tests/unit/test_ctmnl.o $(B)/daemon/ctmnl.o \
 	    $(addprefix $(B)/,$(ENTRY_OBJS))
@@ -164,7 +165,7 @@ $(FZ)/fuzz_kimsg: tests/fuzz/fuzz_kimsg.c daemon/kcheck.c daemon/ctentry.c \
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FZFLAGS) $(WARN) -Idaemon -o $@ $(filter %.c,$^) $(PKG_LIBS)
 $(FZ)/fuzz_simsg: tests/fuzz/fuzz_simsg.c daemon/scheck.c daemon/cache.c \
-	    daemon/ctentry.c privsep/channel.c privsep/imsg.c $(FZ_HDRS)
+	    daemon/cacherec.c daemon/ctentry.c privsep/channel.c privsep/imsg.c $(FZ_HDRS)
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FZFLAGS) $(WARN) -Idaemon -o $@ $(filter %.c,$^) $(PKG_LIBS)
 $(FZ)/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/ctlreq.c privsep/channel.c \

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "cacherec.h"
 
 #define CACHE_MIN_BUCKETS	256U
 #define CACHE_MAX_BUCKETS	(1U << 26)
@@ -26,8 +27,8 @@
  * Records come from slabs: one allocation per CACHE_SLAB records and a
  * free list, instead of one malloc per record (no allocator header per
  * record, no allocator work per record).  A slab goes back to the
- * system only when the cache is flushed.  The objects, of the cache's
- * objsize each, follow the header.
+ * system only when the cache is flushed.  The objects, all of one
+ * class (cacherec.h) and of its size, follow the header.
  *
  * A big cache gets its later slabs as aligned huge pages: a million
  * records in 4 KiB pages cost 40000 page faults, each slow in a VM.
@@ -37,20 +38,28 @@
 #define CACHE_SMALL_SLABS	8		/* then huge slabs */
 #define CACHE_HUGE		(2UL << 20)	/* bytes in a huge slab */
 
+/*
+ * A slab holds objects of one class.  Its header takes a cache line, so
+ * that in a huge slab no object straddles more lines than its size asks.
+ */
 struct cache_slab {
 	struct cache_slab	*next;
 	uint32_t		 nobjs;
-	uint32_t		 huge;		/* mmap'd, CACHE_HUGE bytes */
+	uint8_t			 huge;		/* mmap'd, CACHE_HUGE bytes */
+	uint8_t			 cls;		/* enum rec_class */
+	uint8_t			 pad[50];
 };
+
+_Static_assert(sizeof(struct cache_slab) == 64, "slab header not a line");
 
 struct cache {
 	char			  name[32];
 	struct cache_slab	 *slabs;
 	uint32_t		  nslabs;
 	uint32_t		  slab_gen;	/* slabs freed: walks end */
-	struct cache_obj	 *free_objs;	/* chained by hnext */
+	struct cache_obj	 *free_objs[REC_CLASSES]; /* chained by hnext */
 	int			  kind;
-	size_t			  objsize;	/* struct ct_obj or exp_obj */
+	size_t			  objsize;	/* of the largest class */
 	struct cache_obj	**table;
 	int			  table_mapped;	/* cache_huge_alloc() */
 	uint32_t		  nbuckets;	/* power of two */
@@ -126,13 +135,6 @@ pow2_at_least(uint32_t n)
 	return p;
 }
 
-static size_t
-cache_kind_objsize(int kind)
-{
-	return kind == CACHE_CT ? sizeof(struct ct_obj) :
-	    sizeof(struct exp_obj);
-}
-
 /*
  * buckets == 0: half the limit, which keeps chains short without the
  * table costing more than a pointer per two entries.
@@ -150,7 +152,7 @@ cache_new(const char *name, int kind, uint32_t buckets, uint32_t limit)
 		return NULL;
 	strlcpy(c->name, name, sizeof(c->name));
 	c->kind = kind;
-	c->objsize = cache_kind_objsize(kind);
+	c->objsize = rec_size(kind, REC_FULL);
 	c->limit = limit;
 	c->nbuckets = pow2_at_least(buckets ? buckets : limit / 2);
 	c->seed = ((uint64_t)arc4random() << 32) | arc4random();
@@ -201,7 +203,7 @@ cache_stats(const struct cache *c)
 	return &c->stats;
 }
 
-/* bytes one cached record costs, allocator overhead excluded */
+/* bytes a cached record costs at most, allocator overhead excluded */
 size_t
 cache_obj_size(const struct cache *c)
 {
@@ -232,28 +234,7 @@ hash_tag(uint64_t h)
 static uint32_t
 cache_obj_bucket(const struct cache *c, const struct cache_obj *o)
 {
-	const struct ct_rec	*r;
-	uint64_t		 h;
-
-	if (c->kind == CACHE_CT) {
-		r = &((const struct ct_obj *)o)->r;
-		h = ct_tuple_key_hash(&r->orig, r->zone, c->seed);
-	} else
-		h = exp_key_hash(&((const struct exp_obj *)o)->e, c->seed);
-	return hash_bucket(c, h);
-}
-
-static int
-cache_key_eq(const struct cache *c, const struct cache_obj *o,
-    const void *key)
-{
-	const struct ct_rec	*r;
-	const struct ct_entry	*k = key;
-
-	if (c->kind != CACHE_CT)
-		return exp_key_cmp(&((const struct exp_obj *)o)->e, key) == 0;
-	r = &((const struct ct_obj *)o)->r;
-	return r->zone == k->zone && ct_tuple_cmp(&r->orig, &k->orig) == 0;
+	return hash_bucket(c, rec_key_hash(c->kind, o, c->seed));
 }
 
 /*
@@ -268,7 +249,7 @@ cache_find_hashed(struct cache *c, const void *key, uint64_t h)
 	uint16_t		 tag = hash_tag(h);
 
 	for (o = c->table[hash_bucket(c, h)]; o != NULL; o = o->hnext)
-		if (o->tag == tag && cache_key_eq(c, o, key))
+		if (o->tag == tag && rec_key_eq(c->kind, o, key))
 			return o;
 	return NULL;
 }
@@ -279,114 +260,16 @@ cache_find(struct cache *c, const void *key)
 	return cache_find_hashed(c, key, cache_hash(c, key));
 }
 
-static void
-ct_rare_of(struct ct_rare *x, const struct ct_entry *e)
-{
-	memset(x, 0, sizeof(*x));
-	x->master = e->master;
-	x->sctp_vtag_orig = e->sctp_vtag_orig;
-	x->sctp_vtag_repl = e->sctp_vtag_repl;
-	memcpy(x->seqadj, e->seqadj, sizeof(x->seqadj));
-	memcpy(x->synproxy, e->synproxy, sizeof(x->synproxy));
-	memcpy(x->labels, e->labels, sizeof(x->labels));
-	memcpy(x->helper, e->helper, sizeof(x->helper));
-}
-
-/*
- * Store a conntrack into a record.  -1 (ENOMEM) leaves the record as it
- * was: the rare block it would need could not be had.
- */
-static int
-ct_pack(struct ct_rec *r, const struct ct_entry *e)
-{
-	struct ct_rare	 rare, *x = r->rare;
-
-	ct_rare_of(&rare, e);
-	if (ct_is_zero(&rare, sizeof(rare))) {
-		free(x);
-		x = NULL;
-	} else {
-		if (x == NULL && (x = malloc(sizeof(*x))) == NULL)
-			return -1;
-		*x = rare;
-	}
-	r->orig = e->orig;
-	r->repl = e->repl;
-	r->rare = x;
-	r->flags = e->flags;
-	r->status = e->status;
-	r->timeout = e->timeout;
-	r->mark = e->mark;
-	r->secmark = e->secmark;
-	r->zone = e->zone;
-	r->state = e->state;
-	r->dccp_role = e->dccp_role;
-	r->wscale_orig = e->wscale_orig;
-	r->wscale_repl = e->wscale_repl;
-	return 0;
-}
-
-static void
-ct_unpack(struct ct_entry *e, const struct ct_rec *r)
-{
-	const struct ct_rare	*x = r->rare;
-
-	memset(e, 0, sizeof(*e));
-	e->orig = r->orig;
-	e->repl = r->repl;
-	e->flags = r->flags;
-	e->status = r->status;
-	e->timeout = r->timeout;
-	e->mark = r->mark;
-	e->secmark = r->secmark;
-	e->zone = r->zone;
-	e->state = r->state;
-	e->dccp_role = r->dccp_role;
-	e->wscale_orig = r->wscale_orig;
-	e->wscale_repl = r->wscale_repl;
-	if (x == NULL)
-		return;
-	e->master = x->master;
-	e->sctp_vtag_orig = x->sctp_vtag_orig;
-	e->sctp_vtag_repl = x->sctp_vtag_repl;
-	memcpy(e->seqadj, x->seqadj, sizeof(e->seqadj));
-	memcpy(e->synproxy, x->synproxy, sizeof(e->synproxy));
-	memcpy(e->labels, x->labels, sizeof(e->labels));
-	memcpy(e->helper, x->helper, sizeof(e->helper));
-}
-
-static int
-cache_copy(int kind, struct cache_obj *o, const void *entry)
-{
-	if (kind == CACHE_CT)
-		return ct_pack(&((struct ct_obj *)o)->r, entry);
-	memcpy(&((struct exp_obj *)o)->e, entry, sizeof(struct exp_entry));
-	return 0;
-}
-
-/* what an object holds besides itself */
-static void
-cache_obj_clear(int kind, struct cache_obj *o)
-{
-	struct ct_rec	*r;
-
-	if (kind != CACHE_CT)
-		return;
-	r = &((struct ct_obj *)o)->r;
-	free(r->rare);
-	r->rare = NULL;
-}
-
 void
 cache_obj_ct(const struct cache_obj *o, struct ct_entry *e)
 {
-	ct_unpack(e, &((const struct ct_obj *)o)->r);
+	rec_unpack_ct(o, e);
 }
 
 void
 cache_obj_exp(const struct cache_obj *o, struct exp_entry *e)
 {
-	*e = ((const struct exp_obj *)o)->e;
+	rec_unpack_exp(o, e);
 }
 
 /* An object in no cache (DisableInternalCache), freed by cache_obj_free(). */
@@ -394,10 +277,12 @@ struct cache_obj *
 cache_obj_new(int kind, const void *entry)
 {
 	struct cache_obj	*o;
+	int			 cls = rec_class(kind, entry);
 
-	if ((o = calloc(1, cache_kind_objsize(kind))) == NULL)
+	if ((o = calloc(1, rec_size(kind, cls))) == NULL)
 		return NULL;
-	if (cache_copy(kind, o, entry) == -1) {
+	o->cls = cls;
+	if (rec_pack(kind, o, entry) == -1) {
 		free(o);
 		return NULL;
 	}
@@ -409,7 +294,7 @@ cache_obj_free(int kind, struct cache_obj *o)
 {
 	if (o == NULL)
 		return;
-	cache_obj_clear(kind, o);
+	rec_clear(kind, o);
 	free(o);
 }
 
@@ -417,11 +302,17 @@ cache_obj_free(int kind, struct cache_obj *o)
  * ASan wants a region unpoisoned before it goes back to free(), and a
  * region unmapped must not leave poisoned shadow for the next mapping.
  */
+static size_t
+slab_objsize(const struct cache *c, const struct cache_slab *sl)
+{
+	return rec_size(c->kind, sl->cls);
+}
+
 static void
 cache_slab_free(const struct cache *c, struct cache_slab *sl)
 {
 	size_t	len = sl->huge ? CACHE_HUGE : sizeof(*sl) +
-		    (size_t)sl->nobjs * c->objsize;
+		    (size_t)sl->nobjs * slab_objsize(c, sl);
 
 #ifdef CTSYNCD_SANITIZE
 	__asan_unpoison_memory_region(sl, len);
@@ -433,20 +324,22 @@ cache_slab_free(const struct cache *c, struct cache_slab *sl)
 }
 
 static struct cache_slab *
-cache_slab_new(struct cache *c)
+cache_slab_new(struct cache *c, int cls)
 {
 	struct cache_slab	*sl;
+	size_t			 objsize = rec_size(c->kind, cls);
 
 	if (c->nslabs >= CACHE_SMALL_SLABS &&
 	    (sl = cache_huge_alloc(CACHE_HUGE)) != NULL) {
 		sl->huge = 1;
-		sl->nobjs = (CACHE_HUGE - sizeof(*sl)) / c->objsize;
+		sl->nobjs = (CACHE_HUGE - sizeof(*sl)) / objsize;
 	} else {
-		if ((sl = calloc(1, sizeof(*sl) + CACHE_SLAB * c->objsize)) ==
+		if ((sl = calloc(1, sizeof(*sl) + CACHE_SLAB * objsize)) ==
 		    NULL)
 			return NULL;
 		sl->nobjs = CACHE_SLAB;
 	}
+	sl->cls = cls;
 	sl->next = c->slabs;
 	c->slabs = sl;
 	c->nslabs++;
@@ -457,14 +350,16 @@ cache_slab_new(struct cache *c)
  * Sanitizer builds poison a record while it sits on the free list, so a
  * use after cache_del() is still caught as it would be with free().
  * The chain pointer stays readable, the free list runs through it, and
- * so does the state, which tells a memory-order walk to pass it over.
+ * so do the state, which tells a memory-order walk to pass it over, and
+ * the class, which tells the free list it goes back to.
  */
 static void
 cache_obj_poison(const struct cache *c, struct cache_obj *o, int poison)
 {
 #ifdef CTSYNCD_SANITIZE
 	char	*p = (char *)&o->tx;
-	size_t	 len = c->objsize - offsetof(struct cache_obj, tx);
+	size_t	 len = rec_size(c->kind, o->cls) -
+		    offsetof(struct cache_obj, tx);
 
 	if (poison)
 		__asan_poison_memory_region(p, len);
@@ -480,33 +375,37 @@ cache_obj_poison(const struct cache *c, struct cache_obj *o, int poison)
 static void
 cache_obj_put(struct cache *c, struct cache_obj *o)
 {
-	cache_obj_clear(c->kind, o);
+	rec_clear(c->kind, o);
 	o->state = CACHE_FREE;
-	o->hnext = c->free_objs;
-	c->free_objs = o;
+	o->hnext = c->free_objs[o->cls];
+	c->free_objs[o->cls] = o;
 	cache_obj_poison(c, o, 1);
 }
 
 static struct cache_obj *
-cache_obj_get(struct cache *c)
+cache_obj_get(struct cache *c, int cls)
 {
 	struct cache_slab	*sl;
 	struct cache_obj	*o;
 	char			*objs;
+	size_t			 objsize = rec_size(c->kind, cls);
 	int			 i;
 
-	if (c->free_objs == NULL) {
-		if ((sl = cache_slab_new(c)) == NULL)
+	if (c->free_objs[cls] == NULL) {
+		if ((sl = cache_slab_new(c, cls)) == NULL)
 			return NULL;
 		objs = (char *)(sl + 1);
-		for (i = (int)sl->nobjs - 1; i >= 0; i--)
-			cache_obj_put(c, (struct cache_obj *)(objs +
-			    (size_t)i * c->objsize));
+		for (i = (int)sl->nobjs - 1; i >= 0; i--) {
+			o = (struct cache_obj *)(objs + (size_t)i * objsize);
+			o->cls = cls;
+			cache_obj_put(c, o);
+		}
 	}
-	o = c->free_objs;
-	c->free_objs = o->hnext;
+	o = c->free_objs[cls];
+	c->free_objs[cls] = o->hnext;
 	cache_obj_poison(c, o, 0);
-	memset(o, 0, c->objsize);
+	memset(o, 0, objsize);
+	o->cls = cls;
 	return o;
 }
 
@@ -528,7 +427,8 @@ cache_add_hashed(struct cache *c, const void *entry, uint32_t now,
 		errno = ENOSPC;
 		return NULL;
 	}
-	if ((o = cache_obj_get(c)) == NULL || cache_copy(c->kind, o, entry)) {
+	if ((o = cache_obj_get(c, rec_class(c->kind, entry))) == NULL ||
+	    rec_pack(c->kind, o, entry)) {
 		if (o != NULL)
 			cache_obj_put(c, o);
 		c->stats.add_failed_nomem++;
@@ -555,14 +455,18 @@ cache_add(struct cache *c, const void *entry, uint32_t now)
 	return cache_add_hashed(c, entry, now, cache_hash(c, entry));
 }
 
-/* -1 (ENOMEM, counted) leaves the object as it was */
+/*
+ * -1 leaves the object as it was: ENOMEM (counted), or EINVAL for an
+ * entry of another class than the record's, which a checked entry of
+ * the same key never is (see rec_class()).
+ */
 int
 cache_update(struct cache *c, struct cache_obj *o, const void *entry,
     uint32_t now)
 {
-	if (cache_copy(c->kind, o, entry) == -1) {
-		c->stats.add_failed_nomem++;
-		errno = ENOMEM;
+	if (rec_pack(c->kind, o, entry) == -1) {
+		if (errno == ENOMEM)
+			c->stats.add_failed_nomem++;
 		return -1;
 	}
 	o->last_update = now;
@@ -603,7 +507,7 @@ cache_flush(struct cache *c, void (*release)(struct cache_obj *, void *),
 			next = o->hnext;
 			if (release != NULL)
 				release(o, arg);
-			cache_obj_clear(c->kind, o);
+			rec_clear(c->kind, o);
 		}
 		c->table[b] = NULL;
 	}
@@ -613,7 +517,7 @@ cache_flush(struct cache *c, void (*release)(struct cache_obj *, void *),
 	}
 	c->nslabs = 0;
 	c->slab_gen++;
-	c->free_objs = NULL;
+	memset(c->free_objs, 0, sizeof(c->free_objs));
 	c->stats.flushed += c->count;
 	c->count = 0;
 	c->stats.active = 0;
@@ -669,7 +573,7 @@ cache_walk_next(const struct cache *c, struct cache_walk *w)
 	for (; w->slab != NULL; w->slab = w->slab->next, w->idx = 0)
 		while (w->idx < w->slab->nobjs) {
 			o = (struct cache_obj *)((char *)(w->slab + 1) +
-			    (size_t)w->idx++ * c->objsize);
+			    (size_t)w->idx++ * slab_objsize(c, w->slab));
 			if (o->state != CACHE_FREE)
 				return o;
 		}
@@ -693,13 +597,14 @@ void
 cache_prefetch(const struct cache *c, const struct cache_obj *o)
 {
 	const char	*p = (const char *)o;
-	size_t		 off;
+	size_t		 off, len;
 
 	if (o == NULL)
 		return;
-	for (off = 0; off < c->objsize; off += 64)
+	len = rec_size(c->kind, o->cls);
+	for (off = 0; off < len; off += 64)
 		__builtin_prefetch(p + off, 1);
-	__builtin_prefetch(p + c->objsize - 1, 1);
+	__builtin_prefetch(p + len - 1, 1);
 }
 
 /* Ask for the slot of the bucket a key goes to; the key's hash. */

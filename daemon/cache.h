@@ -57,61 +57,19 @@ struct txnode {
 TAILQ_HEAD(txnode_q, txnode);
 
 /*
- * The parts of a conntrack few flows have (a master, SCTP tags,
- * sequence adjustment, synproxy, labels, a helper): kept apart, so only
- * the flows that have them pay for them.
- */
-struct ct_rare {
-	struct ct_tuple	 master;
-	uint32_t	 sctp_vtag_orig;
-	uint32_t	 sctp_vtag_repl;
-	uint32_t	 seqadj[6];
-	uint32_t	 synproxy[3];
-	uint32_t	 labels[CT_LABEL_WORDS];
-	char		 helper[CT_HELPER_MAX];
-};
-
-/* a conntrack as a cache keeps it: struct ct_entry without the rare parts */
-struct ct_rec {
-	struct ct_tuple	 orig;
-	struct ct_tuple	 repl;
-	struct ct_rare	*rare;		/* NULL: all rare parts zero */
-	uint32_t	 flags;
-	uint32_t	 status;
-	uint32_t	 timeout;
-	uint32_t	 mark;
-	uint32_t	 secmark;
-	uint16_t	 zone;
-	uint8_t		 state;
-	uint8_t		 dccp_role;
-	uint8_t		 wscale_orig;
-	uint8_t		 wscale_repl;
-};
-
-/*
- * A cached object: this header, then the record, a struct ct_rec or a
- * struct exp_entry by the cache's kind (struct ct_obj, struct exp_obj).
- * Read the record with cache_obj_ct()/cache_obj_exp().
+ * A cached object: this header, then the record in one of the layouts
+ * of cacherec.c, which its class names.  Read the record with
+ * cache_obj_ct()/cache_obj_exp().
  */
 struct cache_obj {
 	struct cache_obj	*hnext;		/* hash chain */
 	uint8_t			 state;		/* enum cache_state */
-	uint8_t			 pad0;
+	uint8_t			 cls;		/* enum rec_class */
 	uint16_t		 tag;		/* high bits of the key's hash */
 	uint32_t		 first_seen;	/* seconds, monotonic */
 	struct txnode		 tx;		/* internal cache: replication */
 	uint32_t		 last_update;
 	uint32_t		 gen;		/* resync generation */
-};
-
-struct ct_obj {
-	struct cache_obj	 o;
-	struct ct_rec		 r;
-};
-
-struct exp_obj {
-	struct cache_obj	 o;
-	struct exp_entry	 e;
 };
 
 struct cache_stats {

@@ -192,10 +192,8 @@ ct_is_zero(const void *p, size_t len)
 {
 	const unsigned char	*c = p;
 
-	while (len-- > 0)
-		if (*c++ != 0)
-			return 0;
-	return 1;
+	/* zero first byte, then each byte equals the one before it */
+	return len == 0 || (c[0] == 0 && memcmp(c, c + 1, len - 1) == 0);
 }
 
 static int

@@ -3,7 +3,8 @@
  * limit (counted, never silent), flush with a release callback, and a
  * walk that survives removals between steps, a walk in memory order that
  * survives removals and additions between slices, the rare parts of a record
- * kept apart and read back whole, keys that share bucket and hash tag.
+ * kept apart and read back whole, keys that share bucket and hash tag,
+ * IPv4 and IPv6 records in objects of their own sizes.
  */
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -304,6 +305,93 @@ test_tags(void)
 	cache_free(c);
 }
 
+/*
+ * Record i of a mix: IPv4, IPv4 with a NAT reply, ICMP, IPv6 (whose
+ * first address word alone is set at every fourth: 2001:db8::, the same
+ * word as an IPv4 record's address).
+ */
+static void
+mk_mix(struct ct_entry *e, uint32_t i)
+{
+	mk(e, i);
+	e->orig.dst[0] = htonl(0x20010db8);
+	e->flags |= CTE_F_REPL;
+	ct_tuple_invert(&e->repl, &e->orig);
+	switch (i % 4) {
+	case 1:
+		e->repl.dst[0] = htonl(0xcb007100 | (i & 0xff));
+		e->repl.dport = htons(40000);
+		break;
+	case 2:
+		memset(&e->orig, 0, sizeof(e->orig));
+		e->orig.l3 = AF_INET;
+		e->orig.l4 = 1;
+		e->orig.src[0] = htonl(0xc6336400 | (i & 0xff));
+		e->orig.dst[0] = htonl(0x20010db8);
+		e->orig.sport = htons(i >> 8);	/* the ICMP id */
+		e->orig.icmp_type = 8;
+		ct_tuple_invert(&e->repl, &e->orig);
+		break;
+	case 3:
+		e->orig.l3 = e->repl.l3 = AF_INET6;
+		if (i % 8 == 7) {
+			e->orig.src[3] = htonl(i);
+			e->repl.dst[3] = htonl(i);
+		}
+		break;
+	}
+}
+
+/*
+ * IPv4 conntracks take smaller objects than IPv6 ones, from their own
+ * slabs: each class must read back exactly, be found by its own key
+ * only, and be visited by a memory-order walk.
+ */
+static void
+test_classes(void)
+{
+	struct cache		*c;
+	struct cache_obj	*o;
+	struct cache_walk	 w;
+	struct ct_entry		 e, got;
+	uint32_t		 i, n = 12000, same = 0, seen = 0;
+
+	c = cache_new("m", CACHE_CT, 0, n);
+	CHECK(c != NULL);
+	for (i = 0; i < n; i++) {
+		mk_mix(&e, i);
+		CHECK((o = cache_add(c, &e, 1)) != NULL);
+	}
+	for (i = 0; i < n; i += 2) {
+		mk_mix(&e, i);
+		cache_del(c, cache_find(c, &e));
+	}
+	for (i = 0; i < n; i += 2) {
+		mk_mix(&e, i);
+		CHECK(cache_add(c, &e, 2) != NULL);
+	}
+	for (i = 0; i < n; i++) {
+		mk_mix(&e, i);
+		if ((o = cache_find(c, &e)) == NULL)
+			continue;
+		cache_obj_ct(o, &got);
+		same += memcmp(&got, &e, sizeof(got)) == 0;
+	}
+	CHECK(same == n && cache_count(c) == n);
+	cache_walk_start(c, &w);
+	while (cache_walk_next(c, &w) != NULL && seen <= n)
+		seen++;
+	CHECK(seen == n);
+	/* a NAT reply that comes and goes on an IPv4 record */
+	mk_mix(&e, 4);
+	o = cache_find(c, &e);
+	e.repl.src[0] = htonl(0xcb0071fe);
+	CHECK(o != NULL && cache_update(c, o, &e, 3) == 0);
+	cache_obj_ct(o, &got);
+	CHECK(memcmp(&got, &e, sizeof(got)) == 0);
+	cache_free(c);
+}
+
 /* a conntrack with every rare part set */
 static void
 mk_rare(struct ct_entry *e, uint32_t i)
@@ -380,6 +468,7 @@ main(void)
 	test_rare();
 	test_big();
 	test_tags();
+	test_classes();
 	printf("test_cache: %d checks, %d failures\n", nchecks, nfailed);
 	return nfailed != 0;
 }
