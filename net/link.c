@@ -21,7 +21,8 @@
 #define LINK_RX_BUF		65536
 #define LINK_UDP_OVERHEAD	28	/* IPv4 + UDP headers, as conntrackd */
 #define LINK_TCP_OVERHEAD	40	/* IPv4 + TCP headers, as conntrackd */
-#define LINK_RX_BUDGET		64	/* reads per wake-up and link */
+#define LINK_RX_BUDGET		64	/* datagrams per wake-up and link */
+#define LINK_RX_BATCH		16	/* datagrams per read */
 
 static struct link	links[CONF_MAX_LINKS];
 static char		link_names[CONF_MAX_LINKS][IFNAMSIZ];
@@ -345,22 +346,35 @@ link_index_rfd(int fd)
 	return -1;
 }
 
+/*
+ * Datagrams are read LINK_RX_BATCH at a time: a bulk or a resync brings
+ * tens of thousands of them, and in a VM a system call is dear.
+ */
 static void
 link_rx(int fd, short revents)
 {
-	static uint8_t		 buf[LINK_RX_BUF];
-	struct sockaddr_storage	 from;
-	socklen_t		 fl;
-	ssize_t			 n;
-	uint32_t		 k;
-	int			 i;
+	static uint8_t			 buf[LINK_RX_BATCH][LINK_RX_BUF];
+	static struct sockaddr_storage	 from[LINK_RX_BATCH];
+	struct mmsghdr			 mm[LINK_RX_BATCH];
+	struct iovec			 iov[LINK_RX_BATCH];
+	uint32_t			 k, want;
+	int				 i, j, n;
 
 	if ((i = link_index_rfd(fd)) == -1)
 		return;
-	for (k = 0; k < rx_budget; k++) {
-		fl = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&from, &fl);
+	for (k = 0; k < rx_budget; k += (uint32_t)n) {
+		want = rx_budget - k < LINK_RX_BATCH ? rx_budget - k :
+		    LINK_RX_BATCH;
+		memset(mm, 0, sizeof(mm));
+		for (j = 0; j < (int)want; j++) {
+			iov[j].iov_base = buf[j];
+			iov[j].iov_len = sizeof(buf[j]);
+			mm[j].msg_hdr.msg_iov = &iov[j];
+			mm[j].msg_hdr.msg_iovlen = 1;
+			mm[j].msg_hdr.msg_name = &from[j];
+			mm[j].msg_hdr.msg_namelen = sizeof(from[j]);
+		}
+		n = recvmmsg(fd, mm, want, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR) {
 				links[i].cnt.err_recv++;
@@ -368,9 +382,13 @@ link_rx(int fd, short revents)
 			}
 			return;
 		}
-		links[i].cnt.bytes_recv += (uint64_t)n;
-		links[i].cnt.pkts_recv++;
-		rx_cb(i, buf, (size_t)n, &from);
+		for (j = 0; j < n; j++) {
+			links[i].cnt.bytes_recv += mm[j].msg_len;
+			links[i].cnt.pkts_recv++;
+			rx_cb(i, buf[j], mm[j].msg_len, &from[j]);
+		}
+		if ((uint32_t)n < want)
+			return;
 	}
 }
 
