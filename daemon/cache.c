@@ -59,6 +59,7 @@ struct cache {
 	uint32_t		  slab_gen;	/* slabs freed: walks end */
 	struct cache_obj	 *free_objs[REC_CLASSES]; /* chained by hnext */
 	int			  kind;
+	size_t			  prefix;	/* CACHE_F_TX: a txnode */
 	size_t			  objsize;	/* of the largest class */
 	struct cache_obj	**table;
 	int			  table_mapped;	/* cache_huge_alloc() */
@@ -140,7 +141,8 @@ pow2_at_least(uint32_t n)
  * table costing more than a pointer per two entries.
  */
 struct cache *
-cache_new(const char *name, int kind, uint32_t buckets, uint32_t limit)
+cache_new(const char *name, int kind, uint32_t buckets, uint32_t limit,
+    int flags)
 {
 	struct cache	*c;
 
@@ -152,7 +154,8 @@ cache_new(const char *name, int kind, uint32_t buckets, uint32_t limit)
 		return NULL;
 	strlcpy(c->name, name, sizeof(c->name));
 	c->kind = kind;
-	c->objsize = rec_size(kind, REC_FULL);
+	c->prefix = flags & CACHE_F_TX ? sizeof(struct txnode) : 0;
+	c->objsize = c->prefix + rec_size(kind, REC_FULL);
 	c->limit = limit;
 	c->nbuckets = pow2_at_least(buckets ? buckets : limit / 2);
 	c->seed = ((uint64_t)arc4random() << 32) | arc4random();
@@ -272,18 +275,23 @@ cache_obj_exp(const struct cache_obj *o, struct exp_entry *e)
 	rec_unpack_exp(o, e);
 }
 
-/* An object in no cache (DisableInternalCache), freed by cache_obj_free(). */
+/*
+ * An object in no cache (DisableInternalCache), with its replication
+ * node, freed by cache_obj_free().
+ */
 struct cache_obj *
 cache_obj_new(int kind, const void *entry)
 {
+	struct txnode		*n;
 	struct cache_obj	*o;
 	int			 cls = rec_class(kind, entry);
 
-	if ((o = calloc(1, rec_size(kind, cls))) == NULL)
+	if ((n = calloc(1, sizeof(*n) + rec_size(kind, cls))) == NULL)
 		return NULL;
+	o = cache_txn_obj(n);
 	o->cls = cls;
 	if (rec_pack(kind, o, entry) == -1) {
-		free(o);
+		free(n);
 		return NULL;
 	}
 	return o;
@@ -295,24 +303,33 @@ cache_obj_free(int kind, struct cache_obj *o)
 	if (o == NULL)
 		return;
 	rec_clear(kind, o);
-	free(o);
+	free(cache_obj_txn(o));
 }
 
 /*
  * ASan wants a region unpoisoned before it goes back to free(), and a
  * region unmapped must not leave poisoned shadow for the next mapping.
  */
+/* from one object of class cls to the next in a slab */
 static size_t
-slab_objsize(const struct cache *c, const struct cache_slab *sl)
+cls_stride(const struct cache *c, int cls)
 {
-	return rec_size(c->kind, sl->cls);
+	return c->prefix + rec_size(c->kind, cls);
+}
+
+/* object i of a slab */
+static struct cache_obj *
+slab_obj(const struct cache *c, struct cache_slab *sl, uint32_t i)
+{
+	return (struct cache_obj *)(void *)((char *)(sl + 1) +
+	    (size_t)i * cls_stride(c, sl->cls) + c->prefix);
 }
 
 static void
 cache_slab_free(const struct cache *c, struct cache_slab *sl)
 {
 	size_t	len = sl->huge ? CACHE_HUGE : sizeof(*sl) +
-		    (size_t)sl->nobjs * slab_objsize(c, sl);
+		    (size_t)sl->nobjs * cls_stride(c, sl->cls);
 
 #ifdef CTSYNCD_SANITIZE
 	__asan_unpoison_memory_region(sl, len);
@@ -327,7 +344,7 @@ static struct cache_slab *
 cache_slab_new(struct cache *c, int cls)
 {
 	struct cache_slab	*sl;
-	size_t			 objsize = rec_size(c->kind, cls);
+	size_t			 objsize = cls_stride(c, cls);
 
 	if (c->nslabs >= CACHE_SMALL_SLABS &&
 	    (sl = cache_huge_alloc(CACHE_HUGE)) != NULL) {
@@ -349,22 +366,24 @@ cache_slab_new(struct cache *c, int cls)
 /*
  * Sanitizer builds poison a record while it sits on the free list, so a
  * use after cache_del() is still caught as it would be with free().
- * The chain pointer stays readable, the free list runs through it, and
- * so do the state, which tells a memory-order walk to pass it over, and
- * the class, which tells the free list it goes back to.
+ * The header stays readable: the free list runs through its chain
+ * pointer, its state tells a memory-order walk to pass it over, and its
+ * class tells the free list it goes back to.
  */
 static void
 cache_obj_poison(const struct cache *c, struct cache_obj *o, int poison)
 {
 #ifdef CTSYNCD_SANITIZE
-	char	*p = (char *)&o->tx;
-	size_t	 len = rec_size(c->kind, o->cls) -
-		    offsetof(struct cache_obj, tx);
+	char	*rec = (char *)(o + 1), *pre = (char *)o - c->prefix;
+	size_t	 len = rec_size(c->kind, o->cls) - sizeof(*o);
 
-	if (poison)
-		__asan_poison_memory_region(p, len);
-	else
-		__asan_unpoison_memory_region(p, len);
+	if (poison) {
+		__asan_poison_memory_region(pre, c->prefix);
+		__asan_poison_memory_region(rec, len);
+	} else {
+		__asan_unpoison_memory_region(pre, c->prefix);
+		__asan_unpoison_memory_region(rec, len);
+	}
 #else
 	(void)c;
 	(void)o;
@@ -387,16 +406,13 @@ cache_obj_get(struct cache *c, int cls)
 {
 	struct cache_slab	*sl;
 	struct cache_obj	*o;
-	char			*objs;
-	size_t			 objsize = rec_size(c->kind, cls);
 	int			 i;
 
 	if (c->free_objs[cls] == NULL) {
 		if ((sl = cache_slab_new(c, cls)) == NULL)
 			return NULL;
-		objs = (char *)(sl + 1);
 		for (i = (int)sl->nobjs - 1; i >= 0; i--) {
-			o = (struct cache_obj *)(objs + (size_t)i * objsize);
+			o = slab_obj(c, sl, (uint32_t)i);
 			o->cls = cls;
 			cache_obj_put(c, o);
 		}
@@ -404,7 +420,7 @@ cache_obj_get(struct cache *c, int cls)
 	o = c->free_objs[cls];
 	c->free_objs[cls] = o->hnext;
 	cache_obj_poison(c, o, 0);
-	memset(o, 0, objsize);
+	memset((char *)o - c->prefix, 0, cls_stride(c, cls));
 	o->cls = cls;
 	return o;
 }
@@ -572,8 +588,7 @@ cache_walk_next(const struct cache *c, struct cache_walk *w)
 		w->slab = NULL;
 	for (; w->slab != NULL; w->slab = w->slab->next, w->idx = 0)
 		while (w->idx < w->slab->nobjs) {
-			o = (struct cache_obj *)((char *)(w->slab + 1) +
-			    (size_t)w->idx++ * slab_objsize(c, w->slab));
+			o = slab_obj(c, w->slab, w->idx++);
 			if (o->state != CACHE_FREE)
 				return o;
 		}
@@ -596,12 +611,12 @@ cache_bucket_first(struct cache *c, uint32_t b)
 void
 cache_prefetch(const struct cache *c, const struct cache_obj *o)
 {
-	const char	*p = (const char *)o;
+	const char	*p = (const char *)o - c->prefix;
 	size_t		 off, len;
 
 	if (o == NULL)
 		return;
-	len = rec_size(c->kind, o->cls);
+	len = cls_stride(c, o->cls);
 	for (off = 0; off < len; off += 64)
 		__builtin_prefetch(p + off, 1);
 	__builtin_prefetch(p + len - 1, 1);

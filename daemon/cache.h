@@ -59,7 +59,10 @@ TAILQ_HEAD(txnode_q, txnode);
 /*
  * A cached object: this header, then the record in one of the layouts
  * of cacherec.c, which its class names.  Read the record with
- * cache_obj_ct()/cache_obj_exp().
+ * cache_obj_ct()/cache_obj_exp().  The objects of a cache made with
+ * CACHE_F_TX (the internal caches, which replicate) and those of
+ * cache_obj_new() have their replication node just in front of the
+ * header (cache_obj_txn()); the external caches' objects go without.
  */
 struct cache_obj {
 	struct cache_obj	*hnext;		/* hash chain */
@@ -67,10 +70,24 @@ struct cache_obj {
 	uint8_t			 cls;		/* enum rec_class */
 	uint16_t		 tag;		/* high bits of the key's hash */
 	uint32_t		 first_seen;	/* seconds, monotonic */
-	struct txnode		 tx;		/* internal cache: replication */
 	uint32_t		 last_update;
 	uint32_t		 gen;		/* resync generation */
 };
+
+#define CACHE_F_TX	0x01		/* objects carry a struct txnode */
+
+/* the node in front of an object of a CACHE_F_TX cache */
+static inline struct txnode *
+cache_obj_txn(struct cache_obj *o)
+{
+	return (struct txnode *)(void *)o - 1;
+}
+
+static inline struct cache_obj *
+cache_txn_obj(struct txnode *n)
+{
+	return (struct cache_obj *)(void *)(n + 1);
+}
 
 struct cache_stats {
 	uint64_t	active;
@@ -99,7 +116,7 @@ struct cache_walk {
 	uint32_t		 gen;
 };
 
-struct cache	*cache_new(const char *, int, uint32_t, uint32_t);
+struct cache	*cache_new(const char *, int, uint32_t, uint32_t, int);
 void		 cache_free(struct cache *);
 const char	*cache_name(const struct cache *);
 uint32_t	 cache_count(const struct cache *);

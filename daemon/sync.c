@@ -86,13 +86,14 @@ sync_cache_full(struct cache *c)
 		    (unsigned long long)st->add_failed_full);
 }
 
+/* flags: CACHE_F_TX for the internal caches, whose objects replicate */
 static struct cache *
-sync_cache(const char *name, int kind, uint32_t limit)
+sync_cache(const char *name, int kind, uint32_t limit, int flags)
 {
 	struct cache	*c;
 
-	if ((c = cache_new(name, kind, sy.conf->general.hashsize, limit))
-	    == NULL)
+	if ((c = cache_new(name, kind, sy.conf->general.hashsize, limit,
+	    flags)) == NULL)
 		fatal("%s cache of %u entries", name, limit);
 	return c;
 }
@@ -108,13 +109,14 @@ sync_init(const struct ctsyncd_conf *conf)
 	sy.stats.commit.when = -1;
 	if (limit == 0)
 		fatalx("HashLimit unresolved");	/* the monitor sets it */
-	sy.int_ct = sync_cache("internal conntrack", CACHE_CT, limit);
-	sy.ext_ct = sync_cache("external conntrack", CACHE_CT, limit);
+	sy.int_ct = sync_cache("internal conntrack", CACHE_CT, limit,
+	    CACHE_F_TX);
+	sy.ext_ct = sync_cache("external conntrack", CACHE_CT, limit, 0);
 	if (conf->sync.expect_sync) {
 		sy.int_exp = sync_cache("internal expectation", CACHE_EXP,
-		    limit);
+		    limit, CACHE_F_TX);
 		sy.ext_exp = sync_cache("external expectation", CACHE_EXP,
-		    limit);
+		    limit, 0);
 	}
 	intcache_init();
 	txq_init();

@@ -42,8 +42,7 @@ static struct wire_opts	wopts;
 static struct cache_obj *
 txn_obj(struct txnode *n)
 {
-	return (struct cache_obj *)(void *)((char *)n -
-	    offsetof(struct cache_obj, tx));
+	return cache_txn_obj(n);
 }
 
 static struct ctlmsg *
@@ -104,13 +103,15 @@ txq_append(struct txnode *n)
 void
 txq_obj(struct cache_obj *o, int kind)
 {
+	struct txnode	*n = cache_obj_txn(o);
+
 	if (!sync_replicating())
 		return;
-	o->tx.kind = kind == CACHE_CT ? TXN_CT : TXN_EXP;
-	if (o->tx.where == TXN_TXQ)
+	n->kind = kind == CACHE_CT ? TXN_CT : TXN_EXP;
+	if (n->where == TXN_TXQ)
 		return;
-	txq_unlink(&o->tx);
-	txq_append(&o->tx);
+	txq_unlink(n);
+	txq_append(n);
 }
 
 void
@@ -140,7 +141,7 @@ txq_ctl(uint8_t flags, uint32_t from, uint32_t to)
 void
 txq_forget(struct cache_obj *o)
 {
-	txq_unlink(&o->tx);
+	txq_unlink(cache_obj_txn(o));
 }
 
 /* Done with a message: a dead object is finally dropped from its cache. */
@@ -186,8 +187,8 @@ txq_bypass(const void *entry, int exp, int state)
 		return;
 	}
 	o->state = state;
-	o->tx.transient = 1;
-	o->tx.kind = exp ? TXN_EXP : TXN_CT;
+	cache_obj_txn(o)->transient = 1;
+	cache_obj_txn(o)->kind = exp ? TXN_EXP : TXN_CT;
 	sy.net.bypass_queued++;
 	sy.net.bypass_sent++;
 	if (state == CACHE_NEW)
@@ -196,7 +197,7 @@ txq_bypass(const void *entry, int exp, int state)
 		sy.net.bypass_upd++;
 	else
 		sy.net.bypass_del++;
-	txq_append(&o->tx);
+	txq_append(cache_obj_txn(o));
 }
 
 static size_t

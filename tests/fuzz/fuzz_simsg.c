@@ -207,9 +207,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (cache_ct == NULL &&
 	    ((cache_ct = cache_new("fuzz ct", CACHE_CT, 16,
-	    FUZZ_CACHE_LIMIT)) == NULL ||
+	    FUZZ_CACHE_LIMIT, 0)) == NULL ||
 	    (cache_exp = cache_new("fuzz exp", CACHE_EXP, 16,
-	    FUZZ_CACHE_LIMIT)) == NULL))
+	    FUZZ_CACHE_LIMIT, 0)) == NULL))
 		abort();
 	type = fuzz_simsg_types[data[0] % FUZZ_NTYPES(fuzz_simsg_types)];
 	fake_imsg(&m, type, data + FUZZ_HEAD_LEN, size - FUZZ_HEAD_LEN);

@@ -63,7 +63,7 @@ test_basic(void)
 	struct ct_entry		 e, got;
 	uint32_t		 i;
 
-	c = cache_new("t", CACHE_CT, 0, 1000);
+	c = cache_new("t", CACHE_CT, 0, 1000, 0);
 	CHECK(c != NULL);
 	for (i = 0; i < 1000; i++) {
 		mk(&e, i);
@@ -111,7 +111,7 @@ test_walk(void)
 	struct ct_entry		 got;
 	uint32_t		 seen = 0;
 
-	c = cache_new("w", CACHE_CT, 16, 5000);
+	c = cache_new("w", CACHE_CT, 16, 5000, 0);
 	CHECK(c != NULL && cache_buckets(c) >= 16);
 	fill(c, 5000);
 	memset(&it, 0, sizeof(it));
@@ -149,7 +149,7 @@ test_mwalk(void)
 	struct ct_entry		 e, got;
 	uint32_t		 i, k, next_new = MW_N, slices = 0, bad = 0;
 
-	c = cache_new("m", CACHE_CT, 0, 4 * MW_N);
+	c = cache_new("m", CACHE_CT, 0, 4 * MW_N, CACHE_F_TX);
 	CHECK(c != NULL);
 	fill(c, MW_N);
 	/* every third record goes before the walk starts */
@@ -204,7 +204,8 @@ test_mwalk(void)
 
 /*
  * Past the first slabs a cache grows by huge pages: records there must
- * be found, removed, reused and freed like any other (ASan watches).
+ * be found, removed, reused and freed like any other, and keep their
+ * replication nodes apart (ASan watches).
  */
 static void
 test_big(void)
@@ -214,7 +215,7 @@ test_big(void)
 	struct ct_entry		 e, got;
 	uint32_t		 i, n = 40000, found = 0;
 
-	c = cache_new("b", CACHE_CT, 0, n);
+	c = cache_new("b", CACHE_CT, 0, n, CACHE_F_TX);
 	CHECK(c != NULL);
 	fill(c, n);
 	for (i = 0; i < n; i += 2) {
@@ -227,12 +228,21 @@ test_big(void)
 		e.mark = 5;
 		CHECK(cache_add(c, &e, 2) != NULL);
 	}
+	/* each object's node in front of it is its own */
 	for (i = 0; i < n; i++) {
 		mk(&e, i);
-		if ((o = cache_find(c, &e)) == NULL)
+		if ((o = cache_find(c, &e)) != NULL)
+			cache_obj_txn(o)->seq = i;
+	}
+	for (i = 0; i < n; i++) {
+		mk(&e, i);
+		if ((o = cache_find(c, &e)) == NULL ||
+		    cache_txn_obj(cache_obj_txn(o)) != o ||
+		    cache_obj_txn(o)->seq != i)
 			continue;
 		cache_obj_ct(o, &got);
-		found += got.mark == (i % 2 ? i : 5);
+		e.mark = i % 2 ? i : 5;
+		found += memcmp(&got, &e, sizeof(got)) == 0;
 	}
 	CHECK(found == n && cache_count(c) == n);
 	cache_flush(c, NULL, NULL);
@@ -277,7 +287,7 @@ test_tags(void)
 	uint64_t		 h, bt[20000];
 	uint32_t		 i, n = 20000, same = 0, found = 0, a = 0, b = 0;
 
-	c = cache_new("t", CACHE_CT, 256, n);
+	c = cache_new("t", CACHE_CT, 256, n, 0);
 	CHECK(c != NULL && cache_buckets(c) == 256);
 	fill(c, n);
 	for (i = 0; i < n; i++) {
@@ -356,7 +366,7 @@ test_classes(void)
 	struct ct_entry		 e, got;
 	uint32_t		 i, n = 12000, same = 0, seen = 0;
 
-	c = cache_new("m", CACHE_CT, 0, n);
+	c = cache_new("m", CACHE_CT, 0, n, 0);
 	CHECK(c != NULL);
 	for (i = 0; i < n; i++) {
 		mk_mix(&e, i);
@@ -423,7 +433,7 @@ test_rare(void)
 	struct ct_entry		 e, plain, got;
 	uint32_t		 i;
 
-	c = cache_new("r", CACHE_CT, 0, 100);
+	c = cache_new("r", CACHE_CT, 0, 100, CACHE_F_TX);
 	CHECK(c != NULL);
 	CHECK(cache_obj_size(c) < sizeof(struct ct_entry));
 	for (i = 0; i < 100; i++) {
