@@ -98,8 +98,11 @@ link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
 		if (cs->links[i].is_default)
 			cur = (int)i;
 		l->txmax = link_txmax(l);
-		if ((l->tx = malloc(l->txmax)) == NULL)
+		/* UDP: a batch of whole datagrams and the one being filled */
+		if ((l->txbuf = reallocarray(NULL, l->kind == CONF_LINK_TCP ?
+		    1 : LINK_TX_BATCH + 1, l->txmax)) == NULL)
 			fatal("link buffer");
+		l->tx = l->txbuf;
 		if (l->kind == CONF_LINK_TCP) {
 			tcp_init(l, &cs->links[i], rx_budget);
 			continue;
@@ -156,6 +159,37 @@ link_usable(const struct link *l)
 	    (IFF_UP | IFF_RUNNING);
 }
 
+static void
+link_slot(struct link *l)
+{
+	l->tx = l->txbuf + (size_t)l->txq_n * l->txmax;
+}
+
+/*
+ * Datagrams that waited on a link that is left go out on the new one
+ * when it has room for them; the rest are lost, counted, as a send
+ * error would lose them (FTFW sends them again).
+ */
+static void
+link_move_queue(struct link *o, struct link *n)
+{
+	int	i;
+
+	for (i = 0; i < o->txq_n; i++) {
+		if (n->kind == CONF_LINK_TCP || n->txq_n >= LINK_TX_BATCH ||
+		    o->txq_len[i] >= n->txmax || n->txlen > 0) {
+			o->cnt.err_send++;
+			continue;
+		}
+		memcpy(n->txbuf + (size_t)n->txq_n * n->txmax,
+		    o->txbuf + (size_t)i * o->txmax, o->txq_len[i]);
+		n->txq_len[n->txq_n++] = o->txq_len[i];
+	}
+	o->txq_n = 0;
+	link_slot(o);
+	link_slot(n);
+}
+
 /*
  * Switch the sending side to link i.  What was being filled for the old
  * link goes out on the new one: the old one may be dead.
@@ -167,6 +201,7 @@ link_switch(int i, const char *why)
 
 	log_info("%s: link %d (%s) becomes the dedicated link", why, i,
 	    link_name(i));
+	link_move_queue(o, n);
 	if (o->txlen > 0 && o->txlen < n->txmax && n->txlen == 0) {
 		memcpy(n->tx, o->tx, o->txlen);
 		n->txlen = o->txlen;
@@ -240,28 +275,83 @@ link_busy(void)
 	return nlinks == 0 || links[cur].blocked;
 }
 
-static int
-link_sendto(struct link *l)
+/* the first k waiting datagrams are gone: move the rest up */
+static void
+link_dequeue(struct link *l, int k)
 {
-	ssize_t	n;
+	int	i;
 
-	n = sendto(l->sfd, l->tx, l->txlen, MSG_DONTWAIT,
-	    (struct sockaddr *)&l->dest, l->destlen);
-	if (n == -1 && (errno == EAGAIN || errno == ENOBUFS)) {
-		l->blocked = 1;
-		child_fd_events(l->sfd, POLLOUT);
-		return -1;
+	for (i = k; i < l->txq_n; i++) {
+		memmove(l->txbuf + (size_t)(i - k) * l->txmax,
+		    l->txbuf + (size_t)i * l->txmax, l->txq_len[i]);
+		l->txq_len[i - k] = l->txq_len[i];
 	}
-	if (n == -1) {
-		/* the datagram is lost; FTFW recovers it, the others resync */
-		l->cnt.err_send++;
-		log_debug("link send: %s", strerror(errno));
-	} else {
-		l->cnt.bytes_sent += (uint64_t)n;
-		l->cnt.pkts_sent++;
+	l->txq_n -= k;
+	link_slot(l);
+}
+
+static int
+link_sendmmsg(struct link *l, struct mmsghdr *mm, struct iovec *iov)
+{
+	int	i;
+
+	memset(mm, 0, sizeof(*mm) * (size_t)l->txq_n);
+	for (i = 0; i < l->txq_n; i++) {
+		iov[i].iov_base = l->txbuf + (size_t)i * l->txmax;
+		iov[i].iov_len = l->txq_len[i];
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &l->dest;
+		mm[i].msg_hdr.msg_namelen = l->destlen;
 	}
-	l->txlen = 0;
+	return sendmmsg(l->sfd, mm, (unsigned int)l->txq_n, MSG_DONTWAIT);
+}
+
+/*
+ * The waiting datagrams go out, LINK_TX_BATCH at most per system call:
+ * a bulk sends tens of thousands, and in a VM a system call is dear.
+ * -1: the socket is full; the room callback says when to go on.
+ */
+static int
+link_send_batch(struct link *l)
+{
+	struct mmsghdr	mm[LINK_TX_BATCH];
+	struct iovec	iov[LINK_TX_BATCH];
+	int		i, n;
+
+	while (l->txq_n > 0) {
+		n = link_sendmmsg(l, mm, iov);
+		if (n == -1 && (errno == EAGAIN || errno == ENOBUFS)) {
+			l->blocked = 1;
+			child_fd_events(l->sfd, POLLOUT);
+			return -1;
+		}
+		if (n == -1) {
+			/* the first is lost; FTFW recovers it, the others
+			   resync */
+			l->cnt.err_send++;
+			log_debug("link send: %s", strerror(errno));
+			n = 1;
+		} else
+			for (i = 0; i < n; i++) {
+				l->cnt.bytes_sent += mm[i].msg_len;
+				l->cnt.pkts_sent++;
+			}
+		link_dequeue(l, n);
+	}
 	return 0;
+}
+
+/* The filled datagram waits for the others of its batch. */
+static int
+link_queue(struct link *l)
+{
+	l->txq_len[l->txq_n++] = l->txlen;
+	l->txlen = 0;
+	link_slot(l);
+	if (l->txq_n < LINK_TX_BATCH)
+		return 0;
+	return link_send_batch(l);
 }
 
 /* The filled buffer goes out.  -1: not yet; the room callback says when. */
@@ -270,12 +360,12 @@ link_push(struct link *l)
 {
 	if (l->kind == CONF_LINK_TCP)
 		return tcp_send(l);
-	return link_sendto(l);
+	return link_queue(l);
 }
 
 /*
- * Send the datagram being filled.  -1: the socket (TCP: the error
- * queue) is full, try later.
+ * Send the datagram being filled, and those waiting.  -1: the socket
+ * (TCP: the error queue) is full, try later.
  */
 int
 link_flush(void)
@@ -285,11 +375,16 @@ link_flush(void)
 	if (nlinks == 0)
 		return 0;
 	l = &links[cur];
-	if (l->txlen == 0)
-		return 0;
 	if (l->blocked)
-		return -1;
-	return link_push(l);
+		return l->txlen == 0 && l->txq_n == 0 ? 0 : -1;
+	if (l->kind == CONF_LINK_TCP)
+		return l->txlen == 0 ? 0 : tcp_send(l);
+	if (l->txlen > 0) {
+		l->txq_len[l->txq_n++] = l->txlen;
+		l->txlen = 0;
+		link_slot(l);
+	}
+	return link_send_batch(l);
 }
 
 /*
@@ -328,7 +423,7 @@ link_tx_ready(int fd, short revents)
 			continue;
 		child_fd_events(fd, 0);
 		links[i].blocked = 0;
-		if (links[i].txlen > 0 && link_sendto(&links[i]) == -1)
+		if (link_send_batch(&links[i]) == -1)
 			return;
 		if (i == cur && room_cb != NULL)
 			room_cb();

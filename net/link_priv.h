@@ -16,6 +16,8 @@
 
 struct link_tcp;
 
+#define LINK_TX_BATCH	16		/* datagrams per send (UDP) */
+
 struct link {
 	int			 used;
 	int			 kind;		/* enum conf_link_kind */
@@ -29,6 +31,9 @@ struct link {
 	uint8_t			*tx;		/* datagram being filled */
 	size_t			 txlen;
 	size_t			 txmax;
+	uint8_t			*txbuf;		/* datagrams: slots of txmax */
+	size_t			 txq_len[LINK_TX_BATCH]; /* waiting ones */
+	int			 txq_n;		/* tx is slot txq_n */
 	int			 blocked;	/* tx full, cannot go out yet */
 	struct link_counters	 cnt;
 	struct link_tcp		*tcp;		/* TCP links only */
