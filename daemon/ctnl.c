@@ -18,6 +18,7 @@
 #include <linux/sock_diag.h>
 
 #include "ctnl.h"
+#include "daemon.h"
 #include "log.h"
 
 #define CTNL_ACK_TIMEOUT_MS	10000	/* the kernel answers in microseconds */
@@ -188,15 +189,8 @@ ctnl_read_many(struct ctnl *c, ctnl_msg_cb cb, void *arg)
 	int			 i, n, count = 0;
 
 	while (count < CTNL_READ_BUDGET) {
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < CTNL_MMSG_VLEN; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_name = &sa[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(sa[i]);
-		}
+		mmsg_setup(mm, iov, CTNL_MMSG_VLEN, bufs, sizeof(bufs[0]), sa,
+		    sizeof(sa[0]));
 		n = recvmmsg(c->fd, mm, CTNL_MMSG_VLEN, MSG_DONTWAIT, NULL);
 		if (n == -1)
 			return (errno == EAGAIN || errno == EINTR) ? count : -1;

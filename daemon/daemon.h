@@ -106,4 +106,10 @@ void	testhook_inject_send(void);
 int64_t	monotime_ms(void);
 int64_t	monotime_coarse_ms(void);
 
+/* recvmmsg slots */
+struct mmsghdr;
+struct iovec;
+void	mmsg_setup(struct mmsghdr *, struct iovec *, unsigned int, void *,
+	    size_t, void *, size_t);
+
 #endif

@@ -460,15 +460,8 @@ link_rx(int fd, short revents)
 	for (k = 0; k < rx_budget; k += (uint32_t)n) {
 		want = rx_budget - k < LINK_RX_BATCH ? rx_budget - k :
 		    LINK_RX_BATCH;
-		memset(mm, 0, sizeof(mm));
-		for (j = 0; j < (int)want; j++) {
-			iov[j].iov_base = buf[j];
-			iov[j].iov_len = sizeof(buf[j]);
-			mm[j].msg_hdr.msg_iov = &iov[j];
-			mm[j].msg_hdr.msg_iovlen = 1;
-			mm[j].msg_hdr.msg_name = &from[j];
-			mm[j].msg_hdr.msg_namelen = sizeof(from[j]);
-		}
+		mmsg_setup(mm, iov, want, buf, sizeof(buf[0]), from,
+		    sizeof(from[0]));
 		n = recvmmsg(fd, mm, want, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR) {
