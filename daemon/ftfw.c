@@ -291,8 +291,8 @@ ftfw_sent(struct txnode *n, uint32_t seq)
  * it comes back as NACKs.  With the default window, 32 windows are 9600
  * messages in about 600 datagrams, some 1.4 MB of the 4 MiB a link's
  * receive buffer gets by default.  Peers acknowledge every ACKWindowSize
- * messages: with 16 windows in flight a 1M resync spent a third of its
- * time waiting for them, on both sides.
+ * messages: with 16 windows in flight both sides of a 1M resync sat
+ * idle for part of it, the sender waiting for acknowledgements.
  */
 static int
 ftfw_can_send(void)
