@@ -611,12 +611,12 @@ cache_bucket_first(struct cache *c, uint32_t b)
 void
 cache_prefetch(const struct cache *c, const struct cache_obj *o)
 {
-	const char	*p = (const char *)o - c->prefix;
-	size_t		 off, len;
+	const char	*p;
+	size_t		 off, len = c->objsize;	/* reading the class would wait */
 
 	if (o == NULL)
 		return;
-	len = cls_stride(c, o->cls);
+	p = (const char *)o - c->prefix;
 	for (off = 0; off < len; off += 64)
 		__builtin_prefetch(p + off, 1);
 	__builtin_prefetch(p + len - 1, 1);

@@ -64,6 +64,8 @@ static void
 link_rx(int fd, short revents);
 static void
 link_tx_ready(int fd, short revents);
+static int
+link_send_batch(struct link *);
 
 /* The send buffer: MTU minus the IPv4 headers, as conntrackd (§4.6). */
 static size_t
@@ -198,12 +200,13 @@ static void
 link_switch(int i, const char *why)
 {
 	struct link	*o = &links[cur], *n = &links[i];
+	uint8_t		*part = o->tx;	/* being filled: after the queue */
 
 	log_info("%s: link %d (%s) becomes the dedicated link", why, i,
 	    link_name(i));
 	link_move_queue(o, n);
 	if (o->txlen > 0 && o->txlen < n->txmax && n->txlen == 0) {
-		memcpy(n->tx, o->tx, o->txlen);
+		memcpy(n->tx, part, o->txlen);
 		n->txlen = o->txlen;
 	}
 	o->txlen = 0;
@@ -213,6 +216,9 @@ link_switch(int i, const char *why)
 	else
 		child_fd_events(o->sfd, 0);
 	cur = i;
+	/* what moved goes now, even if nothing new may be sent */
+	if (n->kind != CONF_LINK_TCP && link_send_batch(n) == -1)
+		return;
 	if (room_cb != NULL)
 		room_cb();
 }
@@ -346,6 +352,8 @@ link_send_batch(struct link *l)
 static int
 link_queue(struct link *l)
 {
+	if (l->txq_n >= LINK_TX_BATCH && link_send_batch(l) == -1)
+		return -1;
 	l->txq_len[l->txq_n++] = l->txlen;
 	l->txlen = 0;
 	link_slot(l);
@@ -379,6 +387,8 @@ link_flush(void)
 		return l->txlen == 0 && l->txq_n == 0 ? 0 : -1;
 	if (l->kind == CONF_LINK_TCP)
 		return l->txlen == 0 ? 0 : tcp_send(l);
+	if (l->txq_n >= LINK_TX_BATCH && link_send_batch(l) == -1)
+		return -1;
 	if (l->txlen > 0) {
 		l->txq_len[l->txq_n++] = l->txlen;
 		l->txlen = 0;
