@@ -306,10 +306,6 @@ cache_obj_free(int kind, struct cache_obj *o)
 	free(cache_obj_txn(o));
 }
 
-/*
- * ASan wants a region unpoisoned before it goes back to free(), and a
- * region unmapped must not leave poisoned shadow for the next mapping.
- */
 /* from one object of class cls to the next in a slab */
 static size_t
 cls_stride(const struct cache *c, int cls)
@@ -325,6 +321,10 @@ slab_obj(const struct cache *c, struct cache_slab *sl, uint32_t i)
 	    (size_t)i * cls_stride(c, sl->cls) + c->prefix);
 }
 
+/*
+ * ASan wants a region unpoisoned before it goes back to free(), and a
+ * region unmapped must not leave poisoned shadow for the next mapping.
+ */
 static void
 cache_slab_free(const struct cache *c, struct cache_slab *sl)
 {

@@ -39,12 +39,6 @@ static uint32_t		next_seq;
 static uint32_t		first_seq;	/* where our sequence space began */
 static struct wire_opts	wopts;
 
-static struct cache_obj *
-txn_obj(struct txnode *n)
-{
-	return cache_txn_obj(n);
-}
-
 static struct ctlmsg *
 txn_ctl(struct txnode *n)
 {
@@ -155,7 +149,7 @@ txq_release(struct txnode *n)
 		free(txn_ctl(n));
 		return;
 	}
-	o = txn_obj(n);
+	o = cache_txn_obj(n);
 	if (n->transient) {
 		sy.net.bypass_queued--;
 		cache_obj_free(n->kind == TXN_CT ? CACHE_CT : CACHE_EXP, o);
@@ -217,7 +211,7 @@ txq_build(struct txnode *n, uint8_t *buf, size_t size, uint8_t flags,
 		return wire_build_ctl(buf, size, n->flags | flags, seq,
 		    c->from, c->to);
 	}
-	o = txn_obj(n);
+	o = cache_txn_obj(n);
 	type = o->state == CACHE_NEW ? 0 : o->state == CACHE_ALIVE ? 1 : 2;
 	if (n->kind == TXN_CT) {
 		cache_obj_ct(o, &e.ct);
@@ -336,7 +330,7 @@ rsq_prefetch(uint32_t seq)
 		return;
 	/* the node, and the state txq_release() reads before it */
 	__builtin_prefetch(n, 1);
-	__builtin_prefetch(&txn_obj(n)->state);
+	__builtin_prefetch(&cache_txn_obj(n)->state);
 }
 
 void
@@ -473,7 +467,7 @@ rsq_restart(void)
 			continue;
 		}
 		txq_unlink(n);
-		if (txn_obj(n)->state == CACHE_DEAD) {
+		if (cache_txn_obj(n)->state == CACHE_DEAD) {
 			/* the restarted peer never had it */
 			txq_release(n);
 			continue;

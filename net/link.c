@@ -348,15 +348,24 @@ link_send_batch(struct link *l)
 	return 0;
 }
 
-/* The filled datagram waits for the others of its batch. */
+/* The filled datagram joins the batch, sent first when it is full. */
 static int
-link_queue(struct link *l)
+link_enqueue(struct link *l)
 {
 	if (l->txq_n >= LINK_TX_BATCH && link_send_batch(l) == -1)
 		return -1;
 	l->txq_len[l->txq_n++] = l->txlen;
 	l->txlen = 0;
 	link_slot(l);
+	return 0;
+}
+
+/* The filled datagram waits for the others of its batch. */
+static int
+link_queue(struct link *l)
+{
+	if (link_enqueue(l) == -1)
+		return -1;
 	if (l->txq_n < LINK_TX_BATCH)
 		return 0;
 	return link_send_batch(l);
@@ -387,13 +396,8 @@ link_flush(void)
 		return l->txlen == 0 && l->txq_n == 0 ? 0 : -1;
 	if (l->kind == CONF_LINK_TCP)
 		return l->txlen == 0 ? 0 : tcp_send(l);
-	if (l->txq_n >= LINK_TX_BATCH && link_send_batch(l) == -1)
+	if (l->txlen > 0 && link_enqueue(l) == -1)
 		return -1;
-	if (l->txlen > 0) {
-		l->txq_len[l->txq_n++] = l->txlen;
-		l->txlen = 0;
-		link_slot(l);
-	}
 	return link_send_batch(l);
 }
 
