@@ -49,9 +49,10 @@ int	sdnotify_timeout_ms(int64_t, int);
 /* mlink.c: sync link sockets, opened as root */
 int	mlink_open(const struct ctsyncd_conf *);
 int	mlink_send(struct imsgbuf *);
-int	mlink_watch_open(void);
+int	mlink_watch_open(const struct ctsyncd_conf *);
 int	mlink_watch_fd(void);
 void	mlink_watch_read(void);
+void	mlink_watch_refresh(int64_t);
 
 /* control.c */
 int	control_init(const char *, int, const char *, gid_t);

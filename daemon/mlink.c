@@ -35,7 +35,12 @@ static struct mlink_fd	mfd[MLINK_MAX_FDS];
 static int		nmfd;
 static int		rtnl_fd = -1;
 static uint32_t		link_ifindex[CONF_MAX_LINKS];
+static uint32_t		link_ifflags[CONF_MAX_LINKS];	/* as sync knows them */
 static int		nlink_ifindex;
+static int64_t		refresh_at;
+static uint32_t		refresh_seq;
+
+#define MLINK_REFRESH_MS	1000
 
 static const char *
 link_kind_name(int kind)
@@ -333,8 +338,10 @@ mlink_open(const struct ctsyncd_conf *conf)
 		l = &conf->sync.links[i];
 		if (link_iface(l, &li.mtu, &li.ifindex, &li.flags) == -1)
 			return -1;
-		if (li.ifindex != 0)
-			link_ifindex[nlink_ifindex++] = li.ifindex;
+		if (li.ifindex != 0) {
+			link_ifindex[nlink_ifindex] = li.ifindex;
+			link_ifflags[nlink_ifindex++] = li.flags;
+		}
 		if (l->kind == CONF_LINK_TCP)
 			rc = open_tcp_link(i, l, &li);
 		else
@@ -368,13 +375,21 @@ mlink_send(struct imsgbuf *ibuf)
  * Link state: the monitor listens to rtnetlink (opened as root, read
  * from inside its sandbox) and tells sync when a link's interface goes
  * down or comes back, so sync can fail over without a netlink socket.
+ * It listens before mlink_open() reads the interfaces' flags: a change
+ * between the two (a veth's carrier comes up late) would be lost, and
+ * sync would keep a working link for dead.
  */
 int
-mlink_watch_open(void)
+mlink_watch_open(const struct ctsyncd_conf *conf)
 {
 	struct sockaddr_nl	sa;
+	uint32_t		i;
+	int			named = 0;
 
-	if (nlink_ifindex == 0)
+	for (i = 0; i < conf->sync.nlinks && i < CONF_MAX_LINKS; i++)
+		if (conf->sync.links[i].ifname[0] != '\0')
+			named = 1;
+	if (!named)
 		return 0;
 	if ((rtnl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, NETLINK_ROUTE)) == -1)
@@ -396,15 +411,57 @@ mlink_watch_fd(void)
 	return rtnl_fd;
 }
 
-static int
-watched(uint32_t ifindex)
+/* Tell sync when a watched interface changes; only when it changes. */
+static void
+watched_state(uint32_t ifindex, uint32_t flags)
 {
-	int	i;
+	struct sync_link_state	st;
+	int			i, changed = 0;
 
 	for (i = 0; i < nlink_ifindex; i++)
-		if (link_ifindex[i] == ifindex)
-			return 1;
-	return 0;
+		if (link_ifindex[i] == ifindex && link_ifflags[i] != flags) {
+			link_ifflags[i] = flags;
+			changed = 1;
+		}
+	if (!changed)
+		return;
+	st.ifindex = ifindex;
+	st.ifflags = flags;
+	monitor_relay_to_child(PROC_SYNC, IMSG_SYNC_LINK_STATE, 0, &st,
+	    sizeof(st));
+}
+
+/*
+ * Ask for the state of each watched interface, every MLINK_REFRESH_MS.
+ * A notification can be missed: this kernel does not always send one
+ * when a veth's carrier comes up late, and sync then kept a working
+ * link for dead.  The answers are read as notifications are.
+ */
+void
+mlink_watch_refresh(int64_t now)
+{
+	struct {
+		struct nlmsghdr		nh;
+		struct ifinfomsg	ifi;
+	}			req;
+	int			i;
+
+	if (rtnl_fd == -1 || now < refresh_at)
+		return;
+	refresh_at = now + MLINK_REFRESH_MS;
+	for (i = 0; i < nlink_ifindex; i++) {
+		memset(&req, 0, sizeof(req));
+		req.nh.nlmsg_len = sizeof(req);
+		req.nh.nlmsg_type = RTM_GETLINK;
+		req.nh.nlmsg_flags = NLM_F_REQUEST;
+		req.nh.nlmsg_seq = ++refresh_seq;
+		req.ifi.ifi_family = AF_UNSPEC;
+		req.ifi.ifi_index = (int)link_ifindex[i];
+		/* sendto: to the kernel; a full socket waits for the next round */
+		if (sendto(rtnl_fd, &req, sizeof(req), MSG_DONTWAIT, NULL,
+		    0) == -1 && errno != EAGAIN && errno != ENOBUFS)
+			log_warn("link state request");
+	}
 }
 
 /* Read what rtnetlink says; only our links' interfaces matter. */
@@ -414,7 +471,6 @@ mlink_watch_read(void)
 	static uint8_t		 buf[16384];
 	struct nlmsghdr		*nh;
 	struct ifinfomsg	*ifi;
-	struct sync_link_state	 st;
 	ssize_t			 n;
 	int			 rounds;
 	struct iovec		 iov;
@@ -440,13 +496,11 @@ mlink_watch_read(void)
 			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 				continue;
 			ifi = NLMSG_DATA(nh);
-			if (ifi->ifi_index <= 0 || !watched(ifi->ifi_index))
+			if (ifi->ifi_index <= 0)
 				continue;
-			st.ifindex = (uint32_t)ifi->ifi_index;
-			st.ifflags = nh->nlmsg_type == RTM_DELLINK ? 0 :
-			    ifi->ifi_flags & (IFF_UP | IFF_RUNNING);
-			monitor_relay_to_child(PROC_SYNC, IMSG_SYNC_LINK_STATE,
-			    0, &st, sizeof(st));
+			watched_state((uint32_t)ifi->ifi_index,
+			    nh->nlmsg_type == RTM_DELLINK ? 0 :
+			    ifi->ifi_flags & (IFF_UP | IFF_RUNNING));
 		}
 	}
 }

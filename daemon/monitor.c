@@ -865,6 +865,7 @@ monitor_loop(void)
 				mlink_watch_read();
 		}
 		control_timeouts(monotime_ms());
+		mlink_watch_refresh(monotime_ms());
 		sdnotify_watchdog(monotime_ms());
 		log_flush_repeats();
 	}
@@ -897,11 +898,11 @@ monitor_main(struct ctsyncd_conf *conf, const struct monitor_opts *opts)
 	monitor_open_logs(conf);
 	monitor_size_caches(conf);
 	monitor_check_events();
-	if (mlink_open(conf) == -1)
-		exit(1);
-	if (mlink_watch_open() == -1)
+	if (mlink_watch_open(conf) == -1)
 		log_warn("cannot watch sync link state: no failover on link "
 		    "down");
+	if (mlink_open(conf) == -1)
+		exit(1);
 
 	if (!opts->debug && daemon(0, 0) == -1)
 		err(1, "daemon");
