@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,20 +149,36 @@ ct_rare_of(struct ct_rare *x, const struct ct_entry *e)
 	memcpy(x->helper, e->helper, sizeof(x->helper));
 }
 
+/* the rare parts past the master sit together, in both structs */
+_Static_assert(offsetof(struct ct_rare, helper) -
+    offsetof(struct ct_rare, sctp_vtag_orig) ==
+    offsetof(struct ct_entry, helper) -
+    offsetof(struct ct_entry, sctp_vtag_orig), "rare parts moved");
+
+/* whether e has none of the rare parts, without gathering them first */
+static int
+ct_rare_none(const struct ct_entry *e)
+{
+	size_t	from = offsetof(struct ct_entry, sctp_vtag_orig);
+	size_t	to = offsetof(struct ct_entry, helper) + sizeof(e->helper);
+
+	return ct_is_zero(&e->master, sizeof(e->master)) &&
+	    ct_is_zero((const char *)e + from, to - from);
+}
+
 /* -1 (ENOMEM) leaves the body as it was: no rare block to be had */
 static int
 body_pack(struct ct_body *b, const struct ct_entry *e)
 {
-	struct ct_rare	 rare, *x = b->rare;
+	struct ct_rare	*x = b->rare;
 
-	ct_rare_of(&rare, e);
-	if (ct_is_zero(&rare, sizeof(rare))) {
+	if (ct_rare_none(e)) {
 		free(x);
 		x = NULL;
 	} else {
 		if (x == NULL && (x = malloc(sizeof(*x))) == NULL)
 			return -1;
-		*x = rare;
+		ct_rare_of(x, e);
 	}
 	b->rare = x;
 	b->flags = e->flags;

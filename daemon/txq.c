@@ -90,7 +90,7 @@ txq_append(struct txnode *n)
 	n->where = TXN_TXQ;
 	if (++sy.net.txq_len > sy.net.txq_max)
 		sy.net.txq_max = sy.net.txq_len;
-	sync_schedule();
+	/* no sync_schedule(): sync_idle() runs after every loop iteration */
 }
 
 /* Queue an internal object (again): it goes out as it is then. */

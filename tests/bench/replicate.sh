@@ -39,7 +39,9 @@
 # for commit.sh/replicate.sh runs started earlier, 3600), BENCH_RESYNCS
 # (rounds of (b), 3; the median is reported, every round in the notes),
 # BENCH_PERF (a directory: a system-wide "perf record -g" of (a), of
-# each (b) round and of (c) goes there).
+# each (b) round and of (c) goes there), BENCH_PERF_CALLGRAPH (its
+# call graph method: fp, the default, or dwarf for code built without
+# frame pointers).
 
 set -u
 
@@ -49,7 +51,8 @@ PERF_PID=""
 perf_start() {
 	[ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null || return 0
 	mkdir -p "$BENCH_PERF"
-	perf record -q -a -g -o "$BENCH_PERF/$1.data" >/dev/null 2>&1 &
+	perf record -q -a --call-graph "${BENCH_PERF_CALLGRAPH:-fp}" \
+	    -o "$BENCH_PERF/$1.data" >/dev/null 2>&1 &
 	PERF_PID=$!
 	sleep 0.5
 }

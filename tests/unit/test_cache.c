@@ -470,6 +470,49 @@ test_rare(void)
 	cache_free(c);
 }
 
+/* each rare part alone must be enough for a rare block */
+static void
+test_rare_each(void)
+{
+	struct cache		*c;
+	struct cache_obj	*o;
+	struct ct_entry		 e, got;
+	uint32_t		 part;
+
+	c = cache_new("r1", CACHE_CT, 0, 100, 0);
+	CHECK(c != NULL);
+	for (part = 0; part < 7; part++) {
+		mk(&e, part);
+		switch (part) {
+		case 0:
+			e.master = e.orig;
+			break;
+		case 1:
+			e.sctp_vtag_orig = 1;
+			break;
+		case 2:
+			e.seqadj[5] = 1;
+			break;
+		case 3:
+			e.synproxy[2] = 1;
+			break;
+		case 4:
+			e.labels[CT_LABEL_WORDS - 1] = 1;
+			break;
+		case 5:
+			e.helper[CT_HELPER_MAX - 2] = 'x';
+			break;
+		default:
+			e.sctp_vtag_repl = 1;
+			break;
+		}
+		CHECK((o = cache_add(c, &e, 1)) != NULL);
+		cache_obj_ct(o, &got);
+		CHECK(memcmp(&got, &e, sizeof(e)) == 0);
+	}
+	cache_free(c);
+}
+
 int
 main(void)
 {
@@ -477,6 +520,7 @@ main(void)
 	test_walk();
 	test_mwalk();
 	test_rare();
+	test_rare_each();
 	test_big();
 	test_tags();
 	test_classes();
