@@ -55,7 +55,7 @@ DAEMON_OBJS := daemon/ctsyncd.o daemon/monitor.o daemon/control.o \
 	       daemon/ctldump.o \
 	       daemon/mlink.o daemon/txq.o daemon/smode.o daemon/ftfw.o \
 	       daemon/sdnotify.o \
-	       daemon/extcache.o net/link.o net/link_tcp.o \
+	       daemon/extcache.o net/link.o net/link_tcp.o net/mmsg.o \
 	       $(ENTRY_OBJS) $(NET_OBJS) \
 	       $(PRIV_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/netstats.o \
@@ -63,7 +63,7 @@ CTL_OBJS    := ctl/ctsyncctl.o ctl/parser.o ctl/output.o ctl/netstats.o \
 	       $(ENTRY_OBJS) $(CONF_OBJS) $(IMSG_OBJS)
 
 UNIT_TESTS  := test_imsg test_config test_ctlparse test_privsep test_ctentry \
-	       test_cache test_wire test_ctmnl
+	       test_cache test_wire test_ctmnl test_link
 FUZZERS     := fuzz_imsg fuzz_config fuzz_wire fuzz_kimsg fuzz_simsg fuzz_ctl
 
 BINS	:= $(B)/ctsyncd $(B)/ctsyncctl $(B)/ctsyncd-testhooks
@@ -116,6 +116,9 @@ $(B)/tests/test_cache: $(B)/tests/unit/test_cache.o $(B)/daemon/cache.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_ctmnl: $(B)/tests/unit/test_ctmnl.o $(B)/daemon/ctmnl.o \
 	    $(addprefix $(B)/,$(ENTRY_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/test_link: $(B)/tests/unit/test_link.o $(B)/net/link.o \
+	    $(B)/net/mmsg.o $(B)/daemon/log.o $(addprefix $(B)/,$(IMSG_OBJS))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/tests/test_wire: $(B)/tests/unit/test_wire.o \
 	    $(addprefix $(B)/,$(filter net/wire%,$(NET_OBJS))) \

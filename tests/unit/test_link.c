@@ -1,0 +1,385 @@
+/*
+ * The datagram side of net/link.c against real sockets: messages are
+ * packed into datagrams, batched, held back while the socket is full
+ * and sent on when it has room, moved to the other link on failover,
+ * and read back a budget at a time.  AF_UNIX datagram socketpairs push
+ * back (EAGAIN) where UDP would drop, so back-pressure is exact here.
+ * The daemon's event loop is played by this file (child_fd_*).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "daemon.h"
+#include "link_priv.h"
+#include "log.h"
+
+#define NLINKS		2
+#define MTU		1500
+#define MSGS		3000
+
+/* ---- the event loop, as far as link.c uses it */
+
+static struct {
+	int		fd;
+	short		events;
+	child_fd_cb	cb;
+} fds[8];
+static int	nfds;
+
+void
+child_fd_add(int fd, short events, child_fd_cb cb)
+{
+	if (nfds < 8)
+		fds[nfds++] = (typeof(fds[0])){ fd, events, cb };
+}
+
+void
+child_fd_del(int fd)
+{
+	int	i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i].fd == fd)
+			fds[i].fd = -1;
+}
+
+void
+child_fd_events(int fd, short events)
+{
+	int	i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i].fd == fd)
+			fds[i].events = events;
+}
+
+/* one loop iteration: the callbacks of whatever is ready */
+static void
+loop_once(void)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	for (i = 0; i < nfds; i++) {
+		if (fds[i].fd < 0 || fds[i].events == 0)
+			continue;
+		pfd.fd = fds[i].fd;
+		pfd.events = fds[i].events;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 1)
+			fds[i].cb(fds[i].fd, pfd.revents);
+	}
+}
+
+static short
+fd_events(int fd)
+{
+	int	i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i].fd == fd)
+			return fds[i].events;
+	return -1;
+}
+
+/* TCP is not exercised here */
+void	tcp_recv_fd(struct link *l, const struct sync_link *sl, int fd)
+	{ (void)l; (void)sl; (void)fd; }
+void	tcp_init(struct link *l, const struct conf_link *c, uint32_t b)
+	{ (void)l; (void)c; (void)b; }
+int	tcp_send(struct link *l) { (void)l; return -1; }
+void	tcp_handover(struct link *o, struct link *n) { (void)o; (void)n; }
+void	tcp_connected(const struct link *l, int *s, int *c)
+	{ (void)l; *s = *c = 0; }
+int64_t	tcp_next_timer(const struct link *l) { (void)l; return -1; }
+void	tcp_timer(struct link *l, int64_t now) { (void)l; (void)now; }
+
+/* ---- the links: for each, a send pair and a receive pair */
+
+static int	send_fd[NLINKS];	/* link i sends on it */
+static int	out_peer[NLINKS];	/* reads what link i sends */
+static int	in_peer[NLINKS];	/* writes what link i receives */
+static int	room_calls;
+
+static void
+room(void)
+{
+	room_calls++;
+}
+
+static uint32_t	rx_next;		/* sequence rx_cb expects */
+static int	rx_calls, rx_bad;
+
+static void
+rx(int link, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from)
+{
+	uint32_t	seq;
+
+	(void)from;
+	rx_calls++;
+	if (link != 1 || len != sizeof(seq)) {
+		rx_bad++;
+		return;
+	}
+	memcpy(&seq, buf, sizeof(seq));
+	if (seq != rx_next++)
+		rx_bad++;
+}
+
+static void
+setup(void)
+{
+	static struct conf_sync	cs;
+	struct sync_link	sl;
+	int			i, sp[2], rp[2], small = 16384;
+
+	cs.nlinks = NLINKS;
+	for (i = 0; i < NLINKS; i++) {
+		cs.links[i].kind = CONF_LINK_UDP;
+		cs.links[i].is_default = i == 0;
+		snprintf(cs.links[i].ifname, sizeof(cs.links[i].ifname),
+		    "t%d", i);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) == -1 ||
+		    socketpair(AF_UNIX, SOCK_DGRAM, 0, rp) == -1)
+			fatal("socketpair");
+		/* a few datagrams in flight, then EAGAIN */
+		if (setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small,
+		    sizeof(small)) == -1)
+			fatal("SO_SNDBUF");
+		memset(&sl, 0, sizeof(sl));
+		sl.link = (uint32_t)i;
+		sl.mtu = MTU;
+		sl.ifindex = (uint32_t)(10 + i);
+		sl.ifflags = IFF_UP | IFF_RUNNING;
+		sl.role = SLINK_SEND;
+		link_recv_fd(&sl, sp[0]);
+		sl.role = SLINK_RECV;
+		link_recv_fd(&sl, rp[0]);
+		send_fd[i] = sp[0];
+		out_peer[i] = sp[1];
+		in_peer[i] = rp[1];
+	}
+	link_init(&cs, 0, rx, room);
+}
+
+/* ---- messages: [u16 length][u32 sequence][filler] of 40..400 bytes */
+
+static size_t
+msg_make(uint8_t *buf, uint32_t seq)
+{
+	uint16_t	len = (uint16_t)(40 + (seq * 37) % 361);
+
+	memset(buf, (int)(seq & 0xff), len);
+	memcpy(buf, &len, sizeof(len));
+	memcpy(buf + sizeof(len), &seq, sizeof(seq));
+	return len;
+}
+
+/* bytes of messages from .. to - 1 */
+static size_t
+msg_bytes(uint32_t from, uint32_t to)
+{
+	uint8_t	m[512];
+	size_t	n = 0;
+
+	for (; from < to; from++)
+		n += msg_make(m, from);
+	return n;
+}
+
+struct seen {
+	uint32_t	next;		/* the sequence expected next */
+	int		bad;		/* out of order, torn or too long */
+	int		dgrams;
+};
+
+/* Read what link i sent, up to max datagrams; check every message. */
+static int
+drain(int i, struct seen *s, int max)
+{
+	uint8_t		buf[65536], want[512];
+	uint16_t	len;
+	uint32_t	seq;
+	ssize_t		n;
+	size_t		off;
+	int		k;
+
+	for (k = 0; k < max; k++) {
+		if ((n = recv(out_peer[i], buf, sizeof(buf), MSG_DONTWAIT)) <= 0)
+			break;
+		s->dgrams++;
+		if ((size_t)n >= MTU - 28)
+			s->bad++;
+		for (off = 0; off + 6 <= (size_t)n; off += len) {
+			memcpy(&len, buf + off, sizeof(len));
+			memcpy(&seq, buf + off + 2, sizeof(seq));
+			if (len < 6 || off + len > (size_t)n || seq != s->next ||
+			    msg_make(want, seq) != len ||
+			    memcmp(want, buf + off, len) != 0) {
+				s->bad++;
+				break;
+			}
+			s->next++;
+		}
+	}
+	return k;
+}
+
+/*
+ * A bulk through link 0, the reader slower than the sender: the link
+ * refuses messages while its socket is full and calls room() when it
+ * has room again; nothing is lost, torn, reordered or sent twice.
+ */
+static void
+test_backpressure(uint32_t *seq)
+{
+	struct seen	s = { 0, 0, 0 };
+	uint8_t		m[512];
+	size_t		len;
+	int		refused = 0, rounds;
+
+	for (rounds = 0; *seq < MSGS && rounds < 100000; rounds++) {
+		len = msg_make(m, *seq);
+		if (link_append(m, len) == 0) {
+			(*seq)++;
+			continue;
+		}
+		refused++;
+		CHECK(link_busy());
+		CHECK(fd_events(send_fd[0]) == POLLOUT);
+		drain(0, &s, 3);
+		loop_once();		/* POLLOUT: the batch goes on */
+	}
+	CHECK(*seq == MSGS);
+	CHECK(refused > 0);		/* the socket did push back */
+	CHECK(room_calls > 0);
+	for (rounds = 0; rounds < 10000; rounds++) {
+		if (link_flush() == 0)
+			break;
+		drain(0, &s, 3);
+		loop_once();
+	}
+	CHECK(link_flush() == 0);
+	drain(0, &s, 1 << 20);
+	CHECK(s.bad == 0);
+	CHECK(s.next == MSGS);
+	CHECK(link_counters(0)->pkts_sent == (uint64_t)s.dgrams);
+	CHECK(link_counters(0)->err_send == 0);
+	/* full datagrams: each left less room than the largest message */
+	CHECK((size_t)s.dgrams <= msg_bytes(0, MSGS) / (MTU - 28 - 1 - 400) + 1);
+}
+
+/*
+ * Link 0 full, datagrams waiting in its batch and one being filled,
+ * then its interface loses carrier: link 1 takes over and sends what
+ * waited first, then the rest.  What link 0's socket had accepted
+ * arrives there; together the two readers see every message once.
+ */
+static void
+test_failover(uint32_t *seq)
+{
+	struct seen	s0, s1;
+	uint8_t		m[512];
+	uint32_t	first = *seq, stop;
+	int		rounds;
+
+	for (; link_append(m, msg_make(m, *seq)) == 0; (*seq)++)
+		;
+	CHECK(link_busy());
+	CHECK(fd_events(send_fd[0]) == POLLOUT);
+	link_state(10, IFF_UP);		/* no carrier */
+	CHECK(link_current() == 1);
+	CHECK(fd_events(send_fd[0]) == 0);
+	/* link 0 sends nothing more: what it took is all there */
+	s0 = (struct seen){ first, 0, 0 };
+	drain(0, &s0, 1 << 20);
+	CHECK(s0.bad == 0);
+	CHECK(s0.next > first);
+	s1 = (struct seen){ s0.next, 0, 0 };
+	stop = *seq + 500;
+	for (rounds = 0; *seq < stop && rounds < 100000; rounds++) {
+		if (link_append(m, msg_make(m, *seq)) == 0) {
+			(*seq)++;
+			continue;
+		}
+		drain(1, &s1, 3);
+		loop_once();
+	}
+	for (rounds = 0; link_flush() != 0 && rounds < 10000; rounds++) {
+		drain(1, &s1, 3);
+		loop_once();
+	}
+	drain(1, &s1, 1 << 20);
+	CHECK(s1.bad == 0);
+	CHECK(s1.next == stop);		/* what waited on link 0 came first */
+	CHECK(link_counters(0)->err_send == 0);
+	CHECK(link_counters(1)->err_send == 0);
+}
+
+/*
+ * A datagram being filled when its link goes down goes out on the
+ * next one (here link 0 again, its carrier back).
+ */
+static void
+test_partial_moves(uint32_t *seq)
+{
+	struct seen	s = { *seq, 0, 0 };
+	uint8_t		m[512];
+	uint32_t	stop = *seq + 3;
+
+	link_state(10, IFF_UP | IFF_RUNNING);
+	CHECK(link_current() == 1);	/* no reason to leave link 1 */
+	for (; *seq < stop; (*seq)++)
+		CHECK(link_append(m, msg_make(m, *seq)) == 0);
+	link_state(11, 0);
+	CHECK(link_current() == 0);
+	CHECK(link_flush() == 0);
+	CHECK(drain(1, &s, 1 << 20) == 0);
+	CHECK(drain(0, &s, 1 << 20) == 1);
+	CHECK(s.bad == 0 && s.next == stop);
+}
+
+/* Link 1 reads at most its budget (64) per wake-up, in order. */
+static void
+test_rx_budget(void)
+{
+	uint32_t	i;
+	int		k;
+
+	for (i = 0; i < 100; i++)
+		CHECK(send(in_peer[1], &i, sizeof(i), 0) == sizeof(i));
+	for (k = 0; k < nfds; k++)
+		if (fds[k].events == POLLIN && fds[k].fd >= 0)
+			fds[k].cb(fds[k].fd, POLLIN);
+	CHECK(rx_calls == 64);
+	loop_once();
+	CHECK(rx_calls == 100);
+	CHECK(rx_bad == 0);
+	CHECK(link_counters(1)->pkts_recv == 100);
+}
+
+int
+main(void)
+{
+	uint32_t	seq = 0;
+
+	log_init(1, 0);
+	setup();
+	test_backpressure(&seq);
+	test_failover(&seq);
+	test_partial_moves(&seq);
+	test_rx_budget();
+	printf("test_link: %d checks, %d failed\n", nchecks, nfailed);
+	return nfailed != 0;
+}
