@@ -13,10 +13,12 @@
  *   ct_entry_check()/exp_entry_check()), and one byte less is refused;
  * - after applying a record the cache finds exactly that record by its
  *   key, or, for a DESTROY, nothing; the count never exceeds the limit;
+ *   an update fails only for want of memory;
  * - an accepted dump end or flush notice names a known table, and an
  *   expectation table only with ExpectationSync;
  * - a commit ACK is taken iff it has the exact size.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +61,13 @@ apply(struct cache *c, const void *entry, int kind, size_t esz)
 				abort();	/* refused below the limit */
 			return;
 		}
-	} else if (cache_update(c, o, entry, 2) == -1)
-		return;		/* out of memory: the record stays as it was */
+	} else if (cache_update(c, o, entry, 2) == -1) {
+		/* out of memory: the record stays as it was; a checked
+		   entry never has another record class than its key's */
+		if (errno != ENOMEM)
+			abort();
+		return;
+	}
 	if (esz == sizeof(back.ct))
 		cache_obj_ct(o, &back.ct);
 	else
