@@ -288,15 +288,18 @@ node_cpu() {
 	echo "$sum"
 }
 
-# "role=cpu_s/rss_kB ..." of node i, and NODE_RSS_KB (sum)
+# "role=cpu_s/rss_kB/sleeps ..." of node i, and NODE_RSS_KB (sum);
+# sleeps: voluntary context switches so far, each a wake-up to come
 node_procs() {
-	local rp c r out=""
+	local rp c r w out=""
 
 	NODE_RSS_KB=0
 	for rp in $(node_pids "$1"); do
 		c="$(bench_cpu_secs "${rp#*:}" 2>/dev/null)"
 		r="$(bench_rss_kb "${rp#*:}" 2>/dev/null)"
-		out+="${rp%%:*}=${c:-?}s/${r:-?}kB "
+		w="$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' \
+		    "/proc/${rp#*:}/status" 2>/dev/null)"
+		out+="${rp%%:*}=${c:-?}s/${r:-?}kB/${w:-?}w "
 		isnum "$r" && NODE_RSS_KB=$((NODE_RSS_KB + r))
 	done
 	NODE_PROCS="${out% }"
