@@ -289,7 +289,7 @@ node_cpu() {
 }
 
 # "role=cpu_s/rss_kB/sleeps ..." of node i, and NODE_RSS_KB (sum);
-# sleeps: voluntary context switches so far, each a wake-up to come
+# sleeps: voluntary context switches so far, each one a later wake-up
 node_procs() {
 	local rp c r w out=""
 
