@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <arpa/inet.h>
 
 #include <linux/netlink.h>
@@ -253,6 +254,20 @@ link_local_addr(const struct conf_link *l)
 	return l->has_addr ? &l->addr : NULL;
 }
 
+/*
+ * Datagrams a peer sent as one segmented send (as ctsyncd does) may
+ * arrive as one read: fewer wake-ups and one trip through the stack
+ * for dozens of datagrams.  Without it (Linux < 5.0) each arrives alone.
+ */
+static void
+link_gro(int s)
+{
+	int	on = 1;
+
+	if (setsockopt(s, SOL_UDP, UDP_GRO, &on, sizeof(on)) == -1)
+		log_debug("UDP_GRO: %s", strerror(errno));
+}
+
 static int
 open_datagram_link(uint32_t i, const struct conf_link *l,
     const struct link_info *li)
@@ -265,6 +280,7 @@ open_datagram_link(uint32_t i, const struct conf_link *l,
 	/* receiver: UDP on its address, multicast on the group */
 	if ((rs = link_socket(l, SOCK_DGRAM)) == -1)
 		return -1;
+	link_gro(rs);
 	sl = link_sockaddr(&ss, l->family, l->kind == CONF_LINK_MCAST ||
 	    l->has_addr ? &l->addr : NULL, l->port, ifindex);
 	if (bind(rs, (struct sockaddr *)&ss, sl) == -1 ||

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -21,8 +23,19 @@
 #define LINK_RX_BUF		65536
 #define LINK_UDP_OVERHEAD	28	/* IPv4 + UDP headers, as conntrackd */
 #define LINK_TCP_OVERHEAD	40	/* IPv4 + TCP headers, as conntrackd */
-#define LINK_RX_BUDGET		64	/* datagrams per wake-up and link */
+#define LINK_RX_BUDGET		64	/* datagrams per wake-up and link, or
+					   the first read past it */
 #define LINK_RX_BATCH		16	/* datagrams per read */
+#define LINK_GSO_MAX		65000	/* bytes per segmented send: IPv4's
+					   limit less headers, rounded down */
+#define LINK_GSO_SEGS		64	/* segments per send: older kernels'
+					   UDP_MAX_SEGMENTS */
+
+/* room for one UDP_SEGMENT (u16) or UDP_GRO (int) control message */
+union link_cmsg {
+	struct cmsghdr	hdr;
+	char		buf[CMSG_SPACE(sizeof(int))];
+};
 
 static struct link	links[CONF_MAX_LINKS];
 static char		link_names[CONF_MAX_LINKS][IFNAMSIZ];
@@ -77,6 +90,25 @@ link_txmax(const struct link *l)
 	return l->mtu > ovh + 64 ? l->mtu - ovh : 1500 - ovh;
 }
 
+/*
+ * Whether the kernel cuts one send into datagrams for us (UDP_SEGMENT,
+ * Linux 4.18): it refuses that without UDP checksums (Checksum off).
+ */
+static int
+link_gso_usable(int fd)
+{
+	socklen_t	len;
+	int		v;
+
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &len) == -1)
+		return 0;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &v, &len) == -1 || v != 0)
+		return 0;
+	return 1;
+}
+
 void
 link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
     link_room_cb room)
@@ -109,6 +141,7 @@ link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
 			tcp_init(l, &cs->links[i], rx_budget);
 			continue;
 		}
+		l->gso = link_gso_usable(l->sfd);
 		child_fd_add(l->rfd, POLLIN, link_rx);
 		child_fd_add(l->sfd, 0, link_tx_ready);
 	}
@@ -296,21 +329,82 @@ link_dequeue(struct link *l, int k)
 	link_slot(l);
 }
 
+/*
+ * How many waiting datagrams from i on go out as one segmented send:
+ * a run of one length, perhaps ended by a shorter one.  The kernel cuts
+ * it into the same datagrams, byte for byte, and the stack below UDP
+ * (routing, netfilter, the device) runs once for all of them.
+ */
 static int
-link_sendmmsg(struct link *l, struct mmsghdr *mm, struct iovec *iov)
+link_run(const struct link *l, int i)
 {
-	int	i;
+	size_t	seg = l->txq_len[i], total = seg;
+	int	k;
+
+	if (!l->gso)
+		return 1;
+	for (k = i + 1; k < l->txq_n && k - i < LINK_GSO_SEGS; k++) {
+		if (l->txq_len[k] > seg || total + l->txq_len[k] > LINK_GSO_MAX)
+			break;
+		total += l->txq_len[k];
+		if (l->txq_len[k] < seg)
+			return k + 1 - i;
+	}
+	return k - i;
+}
+
+static void
+link_segment(struct msghdr *mh, union link_cmsg *c, size_t seg)
+{
+	uint16_t	v = (uint16_t)seg;
+
+	memset(c, 0, sizeof(*c));
+	mh->msg_control = c->buf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(v));
+	c->hdr.cmsg_level = SOL_UDP;
+	c->hdr.cmsg_type = UDP_SEGMENT;
+	c->hdr.cmsg_len = CMSG_LEN(sizeof(v));
+	memcpy(CMSG_DATA(&c->hdr), &v, sizeof(v));
+}
+
+/* The waiting datagrams, in runs; sendmmsg(2)'s result. */
+static int
+link_sendmmsg(struct link *l, struct mmsghdr *mm, struct iovec *iov,
+    union link_cmsg *ctl)
+{
+	int	i, m, run;
 
 	memset(mm, 0, sizeof(*mm) * (size_t)l->txq_n);
 	for (i = 0; i < l->txq_n; i++) {
 		iov[i].iov_base = l->txbuf + (size_t)i * l->txmax;
 		iov[i].iov_len = l->txq_len[i];
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = &l->dest;
-		mm[i].msg_hdr.msg_namelen = l->destlen;
 	}
-	return sendmmsg(l->sfd, mm, (unsigned int)l->txq_n, MSG_DONTWAIT);
+	for (i = m = 0; i < l->txq_n; i += run, m++) {
+		run = link_run(l, i);
+		mm[m].msg_hdr.msg_iov = &iov[i];
+		mm[m].msg_hdr.msg_iovlen = (size_t)run;
+		mm[m].msg_hdr.msg_name = &l->dest;
+		mm[m].msg_hdr.msg_namelen = l->destlen;
+		if (run > 1)
+			link_segment(&mm[m].msg_hdr, &ctl[m], l->txq_len[i]);
+	}
+	return sendmmsg(l->sfd, mm, (unsigned int)m, MSG_DONTWAIT);
+}
+
+/*
+ * A segmented send refused for what it is (a route through IPsec, a
+ * device or MTU that cannot take it): send datagram by datagram.
+ */
+static int
+link_gso_refused(struct link *l, const struct mmsghdr *mm)
+{
+	if (!l->gso || mm[0].msg_hdr.msg_iovlen < 2 || (errno != EINVAL &&
+	    errno != EIO && errno != EMSGSIZE))
+		return 0;
+	log_warnx("link %d: segmented send refused (%s); sending one "
+	    "datagram per buffer", link_index(l), strerror(errno));
+	l->gso = 0;
+	return 1;
 }
 
 /*
@@ -323,27 +417,32 @@ link_send_batch(struct link *l)
 {
 	struct mmsghdr	mm[LINK_TX_BATCH];
 	struct iovec	iov[LINK_TX_BATCH];
-	int		i, n;
+	union link_cmsg	ctl[LINK_TX_BATCH];
+	int		i, k, n;
 
 	while (l->txq_n > 0) {
-		n = link_sendmmsg(l, mm, iov);
+		n = link_sendmmsg(l, mm, iov, ctl);
 		if (n == -1 && (errno == EAGAIN || errno == ENOBUFS)) {
 			l->blocked = 1;
 			child_fd_events(l->sfd, POLLOUT);
 			return -1;
 		}
+		if (n == -1 && link_gso_refused(l, mm))
+			continue;
+		k = 0;
 		if (n == -1) {
-			/* the first is lost; FTFW recovers it, the others
-			   resync */
-			l->cnt.err_send++;
+			/* the first send is lost; FTFW recovers it, the
+			   others resync */
+			k = (int)mm[0].msg_hdr.msg_iovlen;
+			l->cnt.err_send += (uint64_t)k;
 			log_debug("link send: %s", strerror(errno));
-			n = 1;
-		} else
-			for (i = 0; i < n; i++) {
-				l->cnt.bytes_sent += mm[i].msg_len;
-				l->cnt.pkts_sent++;
-			}
-		link_dequeue(l, n);
+		}
+		for (i = 0; i < n; i++) {
+			l->cnt.bytes_sent += mm[i].msg_len;
+			l->cnt.pkts_sent += mm[i].msg_hdr.msg_iovlen;
+			k += (int)mm[i].msg_hdr.msg_iovlen;
+		}
+		link_dequeue(l, k);
 	}
 	return 0;
 }
@@ -455,6 +554,51 @@ link_index_rfd(int fd)
 	return -1;
 }
 
+/* The datagram size of a read the kernel coalesced (UDP_GRO), or 0. */
+static size_t
+link_gro_size(struct msghdr *mh)
+{
+	struct cmsghdr	*cm;
+	int		 v;
+
+	if (mh->msg_flags & MSG_CTRUNC)
+		return 0;
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_UDP || cm->cmsg_type != UDP_GRO ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(v)))
+			continue;
+		memcpy(&v, CMSG_DATA(cm), sizeof(v));
+		return v > 0 ? (size_t)v : 0;
+	}
+	return 0;
+}
+
+/*
+ * One read: a datagram, or datagrams of one sender that the kernel
+ * handed over together, all of one size but the last.  Each goes to
+ * the sync mode on its own, as if read alone.  The number of them.
+ */
+static uint32_t
+link_rx_read(int i, const uint8_t *buf, size_t len, struct msghdr *mh,
+    const struct sockaddr_storage *from)
+{
+	struct link	*l = &links[i];
+	size_t		 seg = link_gro_size(mh), off = 0, n;
+	uint32_t	 k = 0;
+
+	if (seg == 0 || seg > len)
+		seg = len;
+	do {
+		n = len - off < seg ? len - off : seg;
+		l->cnt.bytes_recv += n;
+		l->cnt.pkts_recv++;
+		k++;
+		rx_cb(i, buf + off, n, from);
+		off += n;
+	} while (off < len);
+	return k;
+}
+
 /*
  * Datagrams are read LINK_RX_BATCH at a time: a bulk or a resync brings
  * tens of thousands of them, and in a VM a system call is dear.
@@ -464,6 +608,7 @@ link_rx(int fd, short revents)
 {
 	static uint8_t			 buf[LINK_RX_BATCH][LINK_RX_BUF];
 	static struct sockaddr_storage	 from[LINK_RX_BATCH];
+	static union link_cmsg		 ctl[LINK_RX_BATCH];
 	struct mmsghdr			 mm[LINK_RX_BATCH];
 	struct iovec			 iov[LINK_RX_BATCH];
 	uint32_t			 k, want;
@@ -471,11 +616,15 @@ link_rx(int fd, short revents)
 
 	if ((i = link_index_rfd(fd)) == -1)
 		return;
-	for (k = 0; k < rx_budget; k += (uint32_t)n) {
+	for (k = 0; k < rx_budget; ) {
 		want = rx_budget - k < LINK_RX_BATCH ? rx_budget - k :
 		    LINK_RX_BATCH;
 		mmsg_setup(mm, iov, want, buf, sizeof(buf[0]), from,
 		    sizeof(from[0]));
+		for (j = 0; j < (int)want; j++) {
+			mm[j].msg_hdr.msg_control = ctl[j].buf;
+			mm[j].msg_hdr.msg_controllen = sizeof(ctl[j].buf);
+		}
 		n = recvmmsg(fd, mm, want, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR) {
@@ -484,11 +633,9 @@ link_rx(int fd, short revents)
 			}
 			return;
 		}
-		for (j = 0; j < n; j++) {
-			links[i].cnt.bytes_recv += mm[j].msg_len;
-			links[i].cnt.pkts_recv++;
-			rx_cb(i, buf[j], mm[j].msg_len, &from[j]);
-		}
+		for (j = 0; j < n; j++)
+			k += link_rx_read(i, buf[j], mm[j].msg_len,
+			    &mm[j].msg_hdr, &from[j]);
 		if ((uint32_t)n < want)
 			return;
 	}

@@ -35,6 +35,7 @@ struct link {
 	size_t			 txq_len[LINK_TX_BATCH]; /* waiting ones */
 	int			 txq_n;		/* tx is slot txq_n */
 	int			 blocked;	/* tx full, cannot go out yet */
+	int			 gso;		/* runs go out as one send */
 	struct link_counters	 cnt;
 	struct link_tcp		*tcp;		/* TCP links only */
 };

@@ -5,10 +5,18 @@
  * and read back a budget at a time.  AF_UNIX datagram socketpairs push
  * back (EAGAIN) where UDP would drop, so back-pressure is exact here.
  * The daemon's event loop is played by this file (child_fd_*).
+ * test_gso, in a child process and a network namespace of its own, does
+ * the same over UDP, where runs of datagrams go out as one send.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <arpa/inet.h>
+#include <sched.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -173,12 +181,18 @@ setup(void)
 	link_init(&cs, 0, rx, room);
 }
 
-/* ---- messages: [u16 length][u32 sequence][filler] of 40..400 bytes */
+/*
+ * ---- messages: [u16 length][u32 sequence][filler] of 40..400 bytes,
+ * or of 100 bytes below sequence fixed_until
+ */
+
+static uint32_t	fixed_until;
 
 static size_t
 msg_make(uint8_t *buf, uint32_t seq)
 {
-	uint16_t	len = (uint16_t)(40 + (seq * 37) % 361);
+	uint16_t	len = (uint16_t)(seq < fixed_until ? 100 :
+			    40 + (seq * 37) % 361);
 
 	memset(buf, (int)(seq & 0xff), len);
 	memcpy(buf, &len, sizeof(len));
@@ -204,34 +218,45 @@ struct seen {
 	int		dgrams;
 };
 
+/* One datagram: whole messages, in order, each as made. */
+static void
+dgram_check(struct seen *s, const uint8_t *buf, size_t n)
+{
+	uint8_t		want[512];
+	uint16_t	len;
+	uint32_t	seq;
+	size_t		off;
+
+	s->dgrams++;
+	if (n >= MTU - 28)
+		s->bad++;
+	for (off = 0; off + 6 <= n; off += len) {
+		memcpy(&len, buf + off, sizeof(len));
+		memcpy(&seq, buf + off + 2, sizeof(seq));
+		if (len < 6 || off + len > n || seq != s->next ||
+		    msg_make(want, seq) != len ||
+		    memcmp(want, buf + off, len) != 0) {
+			s->bad++;
+			return;
+		}
+		s->next++;
+	}
+	if (off != n)
+		s->bad++;
+}
+
 /* Read what link i sent, up to max datagrams; check every message. */
 static int
 drain(int i, struct seen *s, int max)
 {
-	uint8_t		buf[65536], want[512];
-	uint16_t	len;
-	uint32_t	seq;
+	uint8_t		buf[65536];
 	ssize_t		n;
-	size_t		off;
 	int		k;
 
 	for (k = 0; k < max; k++) {
 		if ((n = recv(out_peer[i], buf, sizeof(buf), MSG_DONTWAIT)) <= 0)
 			break;
-		s->dgrams++;
-		if ((size_t)n >= MTU - 28)
-			s->bad++;
-		for (off = 0; off + 6 <= (size_t)n; off += len) {
-			memcpy(&len, buf + off, sizeof(len));
-			memcpy(&seq, buf + off + 2, sizeof(seq));
-			if (len < 6 || off + len > (size_t)n || seq != s->next ||
-			    msg_make(want, seq) != len ||
-			    memcmp(want, buf + off, len) != 0) {
-				s->bad++;
-				break;
-			}
-			s->next++;
-		}
+		dgram_check(s, buf, (size_t)n);
 	}
 	return k;
 }
@@ -370,12 +395,226 @@ test_rx_budget(void)
 	CHECK(link_counters(1)->pkts_recv == 100);
 }
 
+/* ---- UDP, in a network namespace of its own (the child of main) */
+
+static void
+lo_up(void)
+{
+	struct ifreq	ifr;
+	int		s;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		fatal("socket");
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
+		fatal("SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
+		fatal("SIOCSIFFLAGS");
+	close(s);
+}
+
+/* A UDP socket on 127.0.0.1, its address in *sin; gro: UDP_GRO on. */
+static int
+udp_open(struct sockaddr_in *sin, int gro)
+{
+	socklen_t	len = sizeof(*sin);
+	int		s, big = 4 << 20;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)sin, sizeof(*sin)) == -1 ||
+	    getsockname(s, (struct sockaddr *)sin, &len) == -1)
+		fatal("udp socket");
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) == -1)
+		fatal("SO_RCVBUFFORCE");
+	if (gro && setsockopt(s, SOL_UDP, UDP_GRO, &gro, sizeof(gro)) == -1)
+		fatal("UDP_GRO");
+	return s;
+}
+
+/*
+ * Read one buffer from a UDP_GRO socket and check each datagram in it.
+ * The number of datagrams, 0 when nothing was waiting.
+ */
+static int
+gro_read(int fd, struct seen *s)
+{
+	static uint8_t	buf[65536];
+	union {
+		struct cmsghdr	hdr;
+		char		b[CMSG_SPACE(sizeof(int))];
+	}		ctl;
+	struct iovec	iov = { buf, sizeof(buf) };
+	struct msghdr	mh;
+	struct cmsghdr	*cm;
+	ssize_t		n;
+	size_t		off, seg;
+	int		v, k = 0;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = sizeof(ctl.b);
+	if ((n = recvmsg(fd, &mh, MSG_DONTWAIT)) <= 0)
+		return 0;
+	seg = (size_t)n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			seg = (size_t)v;
+		}
+	for (off = 0; off < (size_t)n; off += seg, k++)
+		dgram_check(s, buf + off, (size_t)n - off < seg ?
+		    (size_t)n - off : seg);
+	return k;
+}
+
+static uint32_t	gso_rx_next;
+static int	gso_rx_bad;
+
+static void
+gso_rx(int link, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from)
+{
+	uint32_t	seq;
+
+	(void)link;
+	(void)from;
+	memcpy(&seq, buf, sizeof(seq));
+	if (len != sizeof(seq) || seq != gso_rx_next++)
+		gso_rx_bad++;
+}
+
+/* 40 datagrams of 4 bytes as one segmented send, to fd's address. */
+static void
+gso_send40(const struct sockaddr_in *to)
+{
+	uint32_t	seqs[40];
+	uint16_t	seg = sizeof(seqs[0]);
+	union {
+		struct cmsghdr	hdr;
+		char		b[CMSG_SPACE(sizeof(uint16_t))];
+	}		ctl;
+	struct iovec	iov = { seqs, sizeof(seqs) };
+	struct msghdr	mh;
+	uint32_t	i;
+	int		s;
+
+	for (i = 0; i < 40; i++)
+		seqs[i] = i;
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_name = (void *)to;
+	mh.msg_namelen = sizeof(*to);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.b;
+	mh.msg_controllen = CMSG_SPACE(sizeof(seg));
+	ctl.hdr.cmsg_level = SOL_UDP;
+	ctl.hdr.cmsg_type = UDP_SEGMENT;
+	ctl.hdr.cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(&ctl.hdr), &seg, sizeof(seg));
+	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    sendmsg(s, &mh, 0) != (ssize_t)sizeof(seqs))
+		fatal("segmented send");
+	close(s);
+}
+
+/*
+ * Sending: 2000 messages of 100 bytes (equal datagrams), then 1000 of
+ * 40..400 (datagrams of every length), through link 0 to a UDP_GRO
+ * reader.  Each buffer it reads is one send; cut at the datagram size
+ * it must give whole datagrams of whole messages, all of them once and
+ * in order, so a run that grouped a longer datagram after a shorter
+ * one tears messages.  Receiving: a segmented send of 40 datagrams
+ * reaches the sync mode as 40 datagrams.
+ */
+static void
+test_gso(void)
+{
+	static struct conf_sync	cs;
+	struct sockaddr_in	out, in;
+	struct sync_link	sl;
+	struct seen		s = { 0, 0, 0 };
+	uint8_t			m[512];
+	uint32_t		seq;
+	int			gfd, rounds, k, runs = 0;
+
+	if (unshare(CLONE_NEWNET) == -1)
+		fatal("unshare");
+	lo_up();
+	gfd = udp_open(&out, 1);
+	memset(&sl, 0, sizeof(sl));
+	sl.mtu = MTU;
+	sl.ifflags = IFF_UP | IFF_RUNNING;
+	sl.role = SLINK_RECV;
+	link_recv_fd(&sl, udp_open(&in, 1));
+	sl.role = SLINK_SEND;
+	memcpy(sl.dest, &out, sizeof(out));
+	sl.destlen = sizeof(out);
+	link_recv_fd(&sl, socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+	cs.nlinks = 1;
+	cs.links[0].kind = CONF_LINK_UDP;
+	cs.links[0].is_default = 1;
+	link_init(&cs, 0, gso_rx, room);
+
+	fixed_until = 2000;
+	for (seq = 0, rounds = 0; seq < 3000 && rounds < 100000; rounds++) {
+		if (link_append(m, msg_make(m, seq)) == 0)
+			seq++;
+		else
+			loop_once();
+		while ((k = gro_read(gfd, &s)) > 0)
+			runs += k > 1;
+	}
+	for (rounds = 0; link_flush() != 0 && rounds < 10000; rounds++)
+		loop_once();
+	while ((k = gro_read(gfd, &s)) > 0)
+		runs += k > 1;
+	CHECK(s.bad == 0);
+	CHECK(s.next == 3000);
+	CHECK(runs > 0);		/* some sends were segmented */
+	CHECK(link_counters(0)->pkts_sent == (uint64_t)s.dgrams);
+	CHECK(link_counters(0)->err_send == 0);
+
+	gso_send40(&in);
+	loop_once();
+	CHECK(gso_rx_next == 40);
+	CHECK(gso_rx_bad == 0);
+	CHECK(link_counters(0)->pkts_recv == 40);
+}
+
+/* test_gso in a child: it needs link.c's state and a namespace anew */
+static void
+run_gso(void)
+{
+	pid_t	pid;
+	int	st;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		test_gso();
+		printf("test_link (UDP): %d checks, %d failed\n", nchecks,
+		    nfailed);
+		exit(nfailed != 0);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int
 main(void)
 {
 	uint32_t	seq = 0;
 
 	log_init(1, 0);
+	run_gso();
 	setup();
 	test_backpressure(&seq);
 	test_failover(&seq);
