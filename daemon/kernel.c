@@ -53,6 +53,10 @@
 #define PEER_POOL_SLOTS		256
 /* longest a commit may leave us out of the NEW groups between batches */
 #define COMMIT_QUIET_MAX_MS	5000
+/* a drain of fewer events than this, soon after another, waits ... */
+#define EVENT_COALESCE_MIN	64
+/* ... this long before the next one (see kernel_coalesce()) */
+#define EVENT_COALESCE_MS	1
 
 const struct ctsyncd_conf	*kconf;
 struct kernel_stats		 kstats;
@@ -62,6 +66,10 @@ static uint32_t			 kev_groups;
 static int			 kev_paused;
 static int			 kev_quiet;	/* out of the NEW groups */
 static int64_t			 kev_quiet_until;
+static int64_t			 kev_resume_at = -1; /* coalescing until */
+static int64_t			 kev_last_drain;
+
+static void	kernel_arm_timer(void);
 
 static struct kbatch		 ev_ct, ev_exp;
 
@@ -289,10 +297,10 @@ kernel_pressure(void)
  * from the poll loop and, during commits and timer resets, after every
  * netlink batch so our own events never pile up in the socket.
  */
-void
+int
 kernel_drain_events(int max_rounds)
 {
-	int	n, round;
+	int	n, round, total = 0;
 
 	kernel_pressure();
 	for (round = 0; round < max_rounds; round++) {
@@ -308,9 +316,33 @@ kernel_drain_events(int max_rounds)
 		}
 		if (n == 0)
 			break;
+		total += n;
 	}
 	kbatch_flush(&ev_ct);
 	kbatch_flush(&ev_exp);
+	return total;
+}
+
+/*
+ * Events that come about as fast as we take them are read a handful at
+ * a time: a poll, two reads and a write to sync for every few events
+ * (460k reads and 167k writes for 1M inserted entries).  When a drain
+ * found only a few and came within a millisecond of the one before,
+ * leave the socket alone for a millisecond, so the next drain finds a
+ * batch.  A trickle is not delayed.
+ */
+static void
+kernel_coalesce(int n)
+{
+	int64_t	now = monotime_ms();
+
+	if (n > 0 && n < EVENT_COALESCE_MIN && !kev_paused &&
+	    now - kev_last_drain <= EVENT_COALESCE_MS) {
+		kev_resume_at = now + EVENT_COALESCE_MS;
+		child_fd_events(kev.fd, 0);
+		kernel_arm_timer();
+	}
+	kev_last_drain = now;
 }
 
 static void
@@ -318,8 +350,9 @@ kernel_event_ready(int fd, short revents)
 {
 	(void)fd;
 	(void)revents;
-	kernel_drain_events(kconf->general.event_iteration_limit ?
-	    (int)kconf->general.event_iteration_limit : 64);
+	kernel_coalesce(kernel_drain_events(
+	    kconf->general.event_iteration_limit ?
+	    (int)kconf->general.event_iteration_limit : 64));
 }
 
 /*
@@ -418,19 +451,37 @@ kernel_commit_quiet(int on)
  * groups, and the lost events are an overrun, which sync resyncs.
  */
 static void
-kernel_quiet_expired(int64_t now)
+kernel_quiet_expired(void)
 {
-	if (!kev_quiet)
-		return;
-	if (now < kev_quiet_until) {
-		child_set_timer(kev_quiet_until, kernel_quiet_expired);
-		return;
-	}
 	log_warnx("commit: no reconciling dump after %d ms, listening again",
 	    COMMIT_QUIET_MAX_MS);
 	kernel_commit_quiet(0);
 	kstats.netlink_overrun++;
 	child_send_peer(IMSG_KERNEL_OVERRUN, 0, NULL, 0);
+}
+
+/* The role's one timer: the end of a coalescing pause, a commit's. */
+static void
+kernel_timer(int64_t now)
+{
+	if (kev_resume_at >= 0 && now >= kev_resume_at) {
+		kev_resume_at = -1;
+		if (!kev_paused)
+			child_fd_events(kev.fd, POLLIN);
+	}
+	if (kev_quiet && now >= kev_quiet_until)
+		kernel_quiet_expired();
+	kernel_arm_timer();
+}
+
+static void
+kernel_arm_timer(void)
+{
+	int64_t	at = kev_resume_at;
+
+	if (kev_quiet && (at < 0 || kev_quiet_until < at))
+		at = kev_quiet_until;
+	child_set_timer(at, kernel_timer);
 }
 
 /* A commit batch: the commit goes on, the deadline moves. */
@@ -440,7 +491,7 @@ kernel_commit_busy(void)
 	if (!kev_quiet)
 		return;
 	kev_quiet_until = monotime_ms() + COMMIT_QUIET_MAX_MS;
-	child_set_timer(kev_quiet_until, kernel_quiet_expired);
+	kernel_arm_timer();
 }
 
 void

@@ -42,7 +42,7 @@ void	kbatch_init(struct kbatch *, uint32_t, size_t);
 void	kbatch_flush(struct kbatch *);
 void	*kbatch_slot(struct kbatch *, uint32_t);
 void	kbatch_drop_last(struct kbatch *);
-void	kernel_drain_events(int);
+int	kernel_drain_events(int);
 int	kernel_events_listen(int);
 void	kernel_commit_quiet(int);
 void	kernel_commit_busy(void);
