@@ -24,12 +24,10 @@
 #define LINK_UDP_OVERHEAD	28	/* IPv4 + UDP headers, as conntrackd */
 #define LINK_TCP_OVERHEAD	40	/* IPv4 + TCP headers, as conntrackd */
 #define LINK_RX_BUDGET		64	/* datagrams per wake-up and link, or
-					   the first read past it */
+					   the first batch of reads past it */
 #define LINK_RX_BATCH		16	/* datagrams per read */
 #define LINK_GSO_MAX		65000	/* bytes per segmented send: IPv4's
 					   limit less headers, rounded down */
-#define LINK_GSO_SEGS		64	/* segments per send: older kernels'
-					   UDP_MAX_SEGMENTS */
 
 /* room for one UDP_SEGMENT (u16) or UDP_GRO (int) control message */
 union link_cmsg {
@@ -142,6 +140,7 @@ link_init(const struct conf_sync *cs, uint32_t budget, link_rx_cb rx,
 			continue;
 		}
 		l->gso = link_gso_usable(l->sfd);
+		l->iphdr = l->dest.ss_family == AF_INET6 ? 40 : 20;
 		child_fd_add(l->rfd, POLLIN, link_rx);
 		child_fd_add(l->sfd, 0, link_tx_ready);
 	}
@@ -341,9 +340,10 @@ link_run(const struct link *l, int i)
 	size_t	seg = l->txq_len[i], total = seg;
 	int	k;
 
-	if (!l->gso)
+	/* the kernel wants each datagram to fit the MTU unfragmented */
+	if (!l->gso || seg + l->iphdr + 8 > l->mtu)
 		return 1;
-	for (k = i + 1; k < l->txq_n && k - i < LINK_GSO_SEGS; k++) {
+	for (k = i + 1; k < l->txq_n; k++) {
 		if (l->txq_len[k] > seg || total + l->txq_len[k] > LINK_GSO_MAX)
 			break;
 		total += l->txq_len[k];

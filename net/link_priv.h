@@ -16,7 +16,8 @@
 
 struct link_tcp;
 
-#define LINK_TX_BATCH	16		/* datagrams per send (UDP) */
+#define LINK_TX_BATCH	16		/* datagrams per send (UDP), and
+					   per segmented send (at most 64) */
 
 struct link {
 	int			 used;
@@ -36,6 +37,7 @@ struct link {
 	int			 txq_n;		/* tx is slot txq_n */
 	int			 blocked;	/* tx full, cannot go out yet */
 	int			 gso;		/* runs go out as one send */
+	uint32_t		 iphdr;		/* IP header bytes, no options */
 	struct link_counters	 cnt;
 	struct link_tcp		*tcp;		/* TCP links only */
 };

@@ -334,8 +334,10 @@ ftp_expect() {
 	    --mask-port-src 0 --mask-port-dst 65535 -t 200
 }
 
-# link_loss I PCT: node i drops PCT % of the sync datagrams it receives
-# (nftables numgen: this kernel has no netem); table "inet loss"
+# link_loss I PCT: node i drops PCT % of the sync packets it receives
+# (nftables numgen: this kernel has no netem); table "inet loss".  A
+# ctsyncd peer's segmented send crosses the veth as one packet: its
+# datagrams are lost together, a burst of up to 16
 link_loss() {
 	ip netns exec "${NSN[$1]}" nft -f - <<NFT
 table inet loss {
