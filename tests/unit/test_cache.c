@@ -204,7 +204,7 @@ test_mwalk(void)
 }
 
 /*
- * Past the first slabs a cache grows by huge pages: records there must
+ * Past the first slabs a cache grows by 2 MiB slabs: records there must
  * be found, removed, reused and freed like any other, and keep their
  * replication nodes apart (ASan watches).
  */
